@@ -1,0 +1,244 @@
+// Package db opens Linli's database — an embedded SQLite file by default,
+// PostgreSQL when the URL says so — and gives the domain stores one small,
+// dialect-aware way to run plain SQL. Statements are written once with `?`
+// placeholders; Rebind turns them into `$n` for PostgreSQL.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a handle on the database. It is safe for concurrent use.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+	// where is a printable description (file path or URL with the password
+	// masked); never the raw URL.
+	where string
+}
+
+// IsPostgresURL reports whether a --db value names a PostgreSQL server.
+func IsPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Open connects to a SQLite file path or a postgres:// URL and checks that
+// the database answers. It does not migrate; see Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return nil, errors.New("db: empty database location")
+	}
+	if IsPostgresURL(dsn) {
+		return openPostgres(ctx, dsn)
+	}
+	return openSQLite(ctx, dsn)
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return nil, fmt.Errorf("db: give SQLite as a plain file path, not %q", path)
+	}
+	// Every connection gets the same pragmas. synchronous=FULL because an
+	// acknowledged write must survive power loss; _txlock=immediate makes
+	// every BeginTx a BEGIN IMMEDIATE, so writers queue on busy_timeout at
+	// the start of a transaction instead of failing with SQLITE_BUSY when a
+	// read lock is upgraded halfway through.
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)", "foreign_keys(1)", "busy_timeout(10000)",
+		"synchronous(FULL)", "cache_size(-16000)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+	}
+	// Reads run in parallel under WAL; writes are serialised by SQLite.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetMaxIdleConns(8)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{sql: sdb, dialect: SQLite, where: path}
+	if err := d.ping(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: the PostgreSQL URL cannot be parsed")
+	}
+	sdb, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("db: open postgres %s: %w", u.Redacted(), err)
+	}
+	sdb.SetMaxOpenConns(20)
+	sdb.SetMaxIdleConns(10)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{sql: sdb, dialect: Postgres, where: u.Redacted()}
+	if err := d.ping(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := d.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("db: cannot reach %s: %w", d.where, err)
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (d *DB) Close() error { return d.sql.Close() }
+
+// Dialect reports the engine.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Where describes the database for logs, with any password masked.
+func (d *DB) Where() string { return d.where }
+
+// SQL exposes the underlying pool for the few callers that need it
+// (migrations, backups, benchmarks).
+func (d *DB) SQL() *sql.DB { return d.sql }
+
+// Ping checks the database answers; /healthz uses it.
+func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
+
+// Querier is what both DB and Tx offer, so a store method can run inside or
+// outside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.sql.ExecContext(ctx, Rebind(d.dialect, q), args...)
+}
+
+func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.sql.QueryContext(ctx, Rebind(d.dialect, q), args...)
+}
+
+func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.sql.QueryRowContext(ctx, Rebind(d.dialect, q), args...)
+}
+
+// Tx is a transaction begun by InTx.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, Rebind(t.dialect, q), args...)
+}
+
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, Rebind(t.dialect, q), args...)
+}
+
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, q), args...)
+}
+
+// InTx runs fn in a write transaction and commits when fn returns nil. On
+// SQLite the transaction starts with BEGIN IMMEDIATE (see openSQLite), so
+// keep fn short: it holds the single writer lock.
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = stx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx: stx, dialect: d.dialect}); err != nil {
+		return err
+	}
+	if err = stx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// Rebind turns `?` placeholders into `$1, $2, ...` for PostgreSQL. It skips
+// question marks inside single-quoted literals and leaves SQLite untouched.
+func Rebind(d Dialect, q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n, inQuote := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either engine, so stores can turn it into a conflict error.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || // SQLite
+		strings.Contains(s, "SQLSTATE 23505") // PostgreSQL
+}
+
+// IsForeignKeyViolation reports a foreign-key failure on either engine.
+func IsForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "SQLSTATE 23503")
+}
