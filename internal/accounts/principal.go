@@ -73,6 +73,9 @@ type Principal struct {
 	Locale      string
 	LargeText   bool
 	Grants      []Grant
+	// System marks the operator at the console (the linli user command,
+	// the demo seed): allowed everything, audited as such.
+	System bool
 	// Session facts.
 	SessionKind string // "web" or "api"
 	ClientAddr  string
@@ -131,10 +134,15 @@ func (p *Principal) Audit(at time.Time, action string, communityID int64) audit.
 	e := audit.Entry{At: at, Action: action, CommunityID: communityID}
 	if p != nil {
 		e.ActorID = p.AccountID
+		if p.System {
+			e.Role = "system"
+		}
 		e.ActorName = p.Username
 		e.ClientAddr = p.ClientAddr
 		e.RequestID = p.RequestID
-		e.Role = p.roleIn(communityID)
+		if e.Role == "" {
+			e.Role = p.roleIn(communityID)
+		}
 	}
 	return e
 }
@@ -150,4 +158,40 @@ func (p *Principal) roleIn(communityID int64) string {
 		}
 	}
 	return best
+}
+
+// Console returns the principal of an operator running a command on the
+// server itself; entries it writes name the OS user.
+func Console(who string) *Principal {
+	return &Principal{Username: "console:" + who, System: true, ClientAddr: "local"}
+}
+
+// administers reports whether p holds an admin grant in community cid.
+func (p *Principal) administers(cid int64) bool {
+	if p == nil || cid == 0 {
+		return false
+	}
+	for _, g := range p.Grants {
+		if g.Role == Admin && g.CommunityID == cid {
+			return true
+		}
+	}
+	return false
+}
+
+// manages reports whether p may change account a: the console always; an
+// admin when a has at least one grant in a community p administers.
+func (p *Principal) manages(a *Account) bool {
+	if p == nil {
+		return false
+	}
+	if p.System {
+		return true
+	}
+	for _, g := range a.Grants {
+		if p.administers(g.CommunityID) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,139 @@
+// Package policy is the one place that says who may do what. Every route
+// of the web UI and the API names an Action; the table below says which
+// roles may perform it. Tests read the same table: a route without an
+// entry fails them, and the authorization matrix is generated from it.
+//
+// Policy answers "may this role do this in this community". Finer scope —
+// a grid worker's own grids, a leader's own team, a resident's own
+// household — is narrowed by the domain service that loads the rows, and a
+// row outside the actor's scope is reported as not found, never shown.
+package policy
+
+import (
+	"slices"
+
+	"github.com/linli/linli/internal/accounts"
+)
+
+// Action names something a user can do.
+type Action string
+
+// Who may perform an action.
+type Rule struct {
+	// Public actions need no sign-in (the login page, health checks).
+	Public bool
+	// Roles that may perform the action; empty with Public false means any
+	// signed-in account may, on its own data.
+	Roles []accounts.Role
+	// Description, for the generated matrix and the OpenAPI document.
+	Doc string
+}
+
+const (
+	Health            Action = "health"
+	Login             Action = "session.login"
+	Logout            Action = "session.logout"
+	Home              Action = "home"
+	MeRead            Action = "me.read"
+	MeUpdate          Action = "me.update"
+	Notifications     Action = "notifications.read"
+	NotificationsMark Action = "notifications.mark"
+	UsersList         Action = "users.list"
+	UsersCreate       Action = "users.create"
+	UsersUpdate       Action = "users.update"
+	UsersGrant        Action = "users.grant"
+	CalendarRead      Action = "calendar.read"
+	CalendarEdit      Action = "calendar.edit"
+	AuditRead         Action = "audit.read"
+	Static            Action = "static"
+	APIDoc            Action = "api.doc"
+)
+
+var (
+	staff     = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Street}
+	admin     = []accounts.Role{accounts.Admin}
+	community = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Resident, accounts.Partner}
+)
+
+// Rules is the policy table.
+var Rules = map[Action]Rule{
+	Health:            {Public: true, Doc: "liveness and readiness"},
+	Static:            {Public: true, Doc: "embedded CSS, scripts and icons"},
+	APIDoc:            {Public: true, Doc: "the OpenAPI document"},
+	Login:             {Public: true, Doc: "sign in"},
+	Logout:            {Doc: "sign out, ending the session"},
+	Home:              {Doc: "home page"},
+	MeRead:            {Doc: "own account and roles"},
+	MeUpdate:          {Doc: "own language, text size and password"},
+	Notifications:     {Doc: "own notifications"},
+	NotificationsMark: {Doc: "mark own notifications read"},
+	UsersList:         {Roles: admin, Doc: "list accounts of the community"},
+	UsersCreate:       {Roles: admin, Doc: "create an account"},
+	UsersUpdate:       {Roles: admin, Doc: "disable, enable, reset password"},
+	UsersGrant:        {Roles: admin, Doc: "grant and revoke roles"},
+	CalendarRead:      {Roles: append(slices.Clone(community), accounts.Street), Doc: "working-day calendar"},
+	CalendarEdit:      {Roles: admin, Doc: "set holidays and make-up workdays"},
+	AuditRead:         {Roles: admin, Doc: "read the audit log of the community"},
+}
+
+// Lookup returns the rule of a, and whether there is one.
+func Lookup(a Action) (Rule, bool) {
+	r, ok := Rules[a]
+	return r, ok
+}
+
+// Permits reports whether p may perform a at all, in any community: used by
+// routers before the community of the target is known, and to decide what
+// a menu shows.
+func Permits(p *accounts.Principal, a Action) bool {
+	r, ok := Rules[a]
+	if !ok {
+		return false // unknown actions are denied
+	}
+	if r.Public {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	if len(r.Roles) == 0 {
+		return true
+	}
+	for _, g := range p.Grants {
+		if slices.Contains(r.Roles, g.Role) {
+			return true
+		}
+	}
+	return false
+}
+
+// PermitsIn reports whether p may perform a in community cid: p needs a
+// grant of an allowed role in that community, or a street grant over the
+// street cid belongs to (streetOf tells which street that is).
+func PermitsIn(p *accounts.Principal, a Action, cid int64, streetOf func(int64) int64) bool {
+	r, ok := Rules[a]
+	if !ok {
+		return false
+	}
+	if r.Public {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	for _, g := range p.Grants {
+		if len(r.Roles) > 0 && !slices.Contains(r.Roles, g.Role) {
+			continue
+		}
+		if g.Role == accounts.Street {
+			if streetOf != nil && g.StreetID != 0 && streetOf(cid) == g.StreetID {
+				return true
+			}
+			continue
+		}
+		if g.CommunityID == cid {
+			return true
+		}
+	}
+	return false
+}
