@@ -46,6 +46,7 @@ const (
 	CalendarEdit      Action = "calendar.edit"
 	AuditRead         Action = "audit.read"
 	Static            Action = "static"
+	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
 )
 
@@ -61,6 +62,7 @@ var Rules = map[Action]Rule{
 	Static:            {Public: true, Doc: "embedded CSS, scripts and icons"},
 	APIDoc:            {Public: true, Doc: "the OpenAPI document"},
 	Login:             {Public: true, Doc: "sign in"},
+	Prefs:             {Public: true, Doc: "switch language or text size (a cookie; saved to the account when signed in)"},
 	Logout:            {Doc: "sign out, ending the session"},
 	Home:              {Doc: "home page"},
 	MeRead:            {Doc: "own account and roles"},

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/policy"
+)
+
+// routes is every page of the UI on one screen, each with the policy
+// action that guards it.
+func (w *Web) routes() {
+	r := w.Router
+	r.Handle("GET /static/{file...}", policy.Static, w.static)
+	r.Handle("GET /login", policy.Login, w.loginPage)
+	r.Handle("POST /login", policy.Login, w.login)
+	r.Handle("POST /logout", policy.Logout, w.logout)
+	r.Handle("POST /prefs", policy.Prefs, w.prefs)
+	r.Handle("GET /{$}", policy.Home, w.home)
+	r.Handle("GET /settings", policy.MeRead, w.settings)
+	r.Handle("POST /settings/preferences", policy.MeUpdate, w.savePreferences)
+	r.Handle("POST /settings/password", policy.MeUpdate, w.changePassword)
+	r.Handle("GET /users", policy.UsersList, w.users)
+	r.Handle("POST /users", policy.UsersCreate, w.createUser)
+	r.Handle("GET /users/{id}", policy.UsersList, w.user)
+	r.Handle("POST /users/{id}/grants", policy.UsersGrant, w.addGrant)
+	r.Handle("POST /grants/{id}/revoke", policy.UsersGrant, w.revokeGrant)
+	r.Handle("POST /users/{id}/password", policy.UsersUpdate, w.resetPassword)
+	r.Handle("POST /users/{id}/disable", policy.UsersUpdate, w.disable)
+	r.Handle("POST /users/{id}/enable", policy.UsersUpdate, w.enable)
+	// Everything else: the 404 page in the visitor's language.
+	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+		return apperr.NotFoundErr()
+	})
+}
+
+func (w *Web) static(rw http.ResponseWriter, r *http.Request, _ *accounts.Principal) error {
+	name := r.PathValue("file")
+	if _, ok := w.assetHash[name]; !ok || strings.Contains(name, "..") {
+		return apperr.NotFoundErr()
+	}
+	if r.URL.Query().Get("v") == w.assetHash[name] {
+		rw.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	http.ServeFileFS(rw, r, staticFS, "static/"+name)
+	return nil
+}
