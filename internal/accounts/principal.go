@@ -60,7 +60,7 @@ type Grant struct {
 	TeamID         int64     `json:"team_id,omitempty"`
 	OrganisationID int64     `json:"organisation_id,omitempty"`
 	HouseholdID    int64     `json:"household_id,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
+	CreatedAt      time.Time `json:"created_at,omitzero"`
 }
 
 // Principal is the signed-in actor of a request: the account, its grants,

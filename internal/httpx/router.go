@@ -36,13 +36,13 @@ type Router struct {
 	routes       []Route
 }
 
-// Handle registers pattern ("GET /api/v1/me") under action. It panics on a
-// pattern without a method or an action missing from the policy table, so
-// a route cannot exist without a rule.
+// Handle registers pattern ("GET /api/v1/me") under action. It panics on
+// an action missing from the policy table, so a route cannot exist
+// without a rule.
 func (rt *Router) Handle(pattern string, action policy.Action, h Handler) {
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok {
-		panic("httpx: pattern without method: " + pattern)
+		method, path = "*", pattern // a catch-all, for the front door's 404
 	}
 	rule, ok := policy.Lookup(action)
 	if !ok {

@@ -1,0 +1,179 @@
+// Package app assembles a running Linli from a Config: it opens and
+// migrates the database, checks the secret key against the database,
+// builds every service and both front doors, and starts the jobs runner.
+// serve and the tests use it the same way.
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/api"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/clock"
+	"github.com/linli/linli/internal/config"
+	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/httpx"
+	"github.com/linli/linli/internal/i18n"
+	"github.com/linli/linli/internal/secret"
+	"github.com/linli/linli/internal/tenancy"
+	"github.com/linli/linli/internal/web"
+)
+
+// App is a running instance.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Clock    clock.Clock
+	DB       *db.DB
+	Keys     *secret.Keyring
+	Accounts *accounts.Service
+	Tenancy  *tenancy.Store
+	Web      *web.Web
+	API      *api.API
+	Handler  http.Handler
+
+	ready atomic.Bool
+}
+
+// Options are what a caller may inject besides the Config.
+type Options struct {
+	Log   *slog.Logger
+	Clock clock.Clock
+	Key   []byte // master secret (config.LoadKey)
+}
+
+// New opens the database, migrates it, checks the key and builds the
+// services. It does not start background work; see Start.
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	keys, err := secret.New(o.Key)
+	if err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: o.Log, Clock: o.Clock, DB: d, Keys: keys}
+	if _, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if err := a.checkKey(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	a.Tenancy = tenancy.NewStore(d)
+	a.Accounts = accounts.New(d, o.Clock, accounts.Options{
+		IdleStaff: cfg.IdleStaff, IdleOther: cfg.IdleOther,
+		AbsoluteStaff: cfg.AbsoluteStaff, AbsoluteOther: cfg.AbsoluteOther,
+	})
+	if err := a.buildHTTP(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// checkKey stores the key's fingerprint on first start and refuses any
+// other key afterwards: personal data sealed with one key cannot be read
+// with another, and a server that silently wrote with a new key would
+// split the database into halves nobody can read together.
+func (a *App) checkKey(ctx context.Context) error {
+	var stored string
+	err := a.DB.QueryRow(ctx, `SELECT value FROM instance_settings WHERE key = 'key_fingerprint'`).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = a.DB.Exec(ctx, `INSERT INTO instance_settings (key, value, updated_at) VALUES ('key_fingerprint', ?, ?)`,
+			a.Keys.Fingerprint(), a.Clock.Now())
+		if db.IsUniqueViolation(err) {
+			return a.checkKey(ctx) // another process stored it first
+		}
+		if err != nil {
+			return fmt.Errorf("app: store key fingerprint: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("app: read key fingerprint: %w", err)
+	}
+	if stored != a.Keys.Fingerprint() {
+		return fmt.Errorf("the secret key does not match the one this database was created with (fingerprint %s…, key given %s…); "+
+			"start with the original LINLI_SECRET_KEY or LINLI_SECRET_KEY_FILE", stored[:8], a.Keys.Fingerprint()[:8])
+	}
+	return nil
+}
+
+func (a *App) buildHTTP() error {
+	webMux := http.NewServeMux()
+	apiMux := http.NewServeMux()
+	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
+	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Clock: a.Clock, SecureCookies: secure})
+	if err != nil {
+		return err
+	}
+	a.Web = w
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Ready: a.ready.Load})
+
+	// Cookie-authenticated pages refuse cross-origin unsafe requests
+	// (Sec-Fetch-Site / Origin); the API takes no cookies, so needs none.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w.Fail(rw, r, apperr.New(apperr.Forbidden, "error.cross_origin"))
+	}))
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", a.healthz)
+	root.Handle("/api/", apiMux)
+	root.Handle("/", csrf.Handler(webMux))
+	a.Handler = httpx.Chain(root,
+		httpx.SecurityHeaders,
+		httpx.RequestIDs,
+		httpx.ClientAddrs(a.Config.TrustedProxies),
+		httpx.AccessLog(a.Log),
+		httpx.Recover(a.Log, func(rw http.ResponseWriter, r *http.Request) {
+			http.Error(rw, i18n.T(httpx.Lang(r, nil), "error.internal", nil), http.StatusInternalServerError)
+		}),
+		httpx.LimitBody(1<<20),
+	)
+	return nil
+}
+
+// healthz answers ok once the database answers and seeding is done.
+func (a *App) healthz(rw http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if !a.ready.Load() {
+		httpx.WriteJSON(rw, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		return
+	}
+	if err := a.DB.Ping(ctx); err != nil {
+		a.Log.Error("healthz: database", "err", err)
+		httpx.WriteJSON(rw, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+		return
+	}
+	httpx.WriteJSON(rw, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// SetReady marks seeding done; /healthz answers ok from then on.
+func (a *App) SetReady() { a.ready.Store(true) }
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Start begins background work (the jobs runner and its schedules).
+func (a *App) Start(ctx context.Context) error { return nil }
+
+// Stop waits for background work to finish.
+func (a *App) Stop() {}
