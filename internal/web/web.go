@@ -239,3 +239,10 @@ func localPath(s string) string {
 	}
 	return s
 }
+
+// Fail renders err as a page for requests that never reached a route
+// (the cross-origin check).
+func (w *Web) Fail(rw http.ResponseWriter, r *http.Request, err error) {
+	p, _ := w.authenticate(r)
+	w.fail(rw, r, p, err)
+}
