@@ -103,7 +103,7 @@ func seedDemo(ctx context.Context, e Env, a *app.App, c config.Config) error {
 	if len(s.Created) > 0 {
 		fmt.Fprintln(e.Stdout, "Demo community 建胜路社区 (东风街道) is ready. Demo logins, each with the password below:")
 		for _, u := range demo.Users {
-			fmt.Fprintf(e.Stdout, "  %-10s %s\n", u.Username, u.Name)
+			fmt.Fprintf(e.Stdout, "  %-10s %s（%s）\n", u.Username, u.Name, u.Note)
 		}
 		fmt.Fprintf(e.Stdout, "  password:  %s\n", pw)
 		if c.DemoPassword == "" {

@@ -48,35 +48,36 @@ var grids = []string{
 // DemoUser is one demo login.
 type DemoUser struct {
 	Username, Name string
+	Note           string // who they are, for the start-up message and README
 	Grant          func(s *Seeder) accounts.Grant
 }
 
 // Users: one per role, as README lists them.
 var Users = []DemoUser{
-	{"admin", "李建华（社区党委书记）", func(s *Seeder) accounts.Grant {
+	{"admin", "李建华", "社区党委书记", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Admin, CommunityID: s.CommunityID}
 	}},
-	{"worker", "王芳（社工）", func(s *Seeder) accounts.Grant {
+	{"worker", "王芳", "社工", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Worker, CommunityID: s.CommunityID}
 	}},
-	{"grid", "张伟（第一网格网格员）", func(s *Seeder) accounts.Grant {
+	{"grid", "张伟", "第一网格网格员", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Grid, CommunityID: s.CommunityID, GridID: s.Grids[0]}
 	}},
-	{"leader", "刘静（五彩益童心梦队长）", func(s *Seeder) accounts.Grant {
+	{"leader", "刘静", "五彩益童心梦队长", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Leader, CommunityID: s.CommunityID, TeamID: s.Teams["五彩益童心梦"]}
 	}},
-	{"volunteer", "赵建国（电工志愿者）", func(s *Seeder) accounts.Grant {
+	{"volunteer", "赵建国", "电工志愿者", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Volunteer, CommunityID: s.CommunityID}
 	}},
 	// The resident's household row arrives with the registry; household 1
 	// is 平安小区 1号楼1单元101 there.
-	{"resident", "陈秀英（平安小区居民）", func(s *Seeder) accounts.Grant {
+	{"resident", "陈秀英", "平安小区居民", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Resident, CommunityID: s.CommunityID, HouseholdID: 1}
 	}},
-	{"partner", "孙磊（供热公司客服）", func(s *Seeder) accounts.Grant {
+	{"partner", "孙磊", "供热公司客服", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Partner, CommunityID: s.CommunityID, OrganisationID: s.Orgs["桥西区供热公司"]}
 	}},
-	{"street", "周敏（东风街道）", func(s *Seeder) accounts.Grant {
+	{"street", "周敏", "东风街道", func(s *Seeder) accounts.Grant {
 		return accounts.Grant{Role: accounts.Street, StreetID: s.StreetID}
 	}},
 }

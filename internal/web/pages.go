@@ -18,11 +18,13 @@ type area struct {
 	Ready bool
 }
 
+// Ready areas come first, so on a phone the working links are on the
+// first screen.
 var areas = []area{
-	{Key: "registry"}, {Key: "volunteers"}, {Key: "activities"}, {Key: "requests"},
-	{Key: "care"}, {Key: "wishes"}, {Key: "reports"},
 	{Key: "notifications", Href: "/notifications", Ready: true},
 	{Key: "calendar", Href: "/calendar", Ready: true},
+	{Key: "registry"}, {Key: "volunteers"}, {Key: "activities"}, {Key: "requests"},
+	{Key: "care"}, {Key: "wishes"}, {Key: "reports"},
 }
 
 type homeData struct {

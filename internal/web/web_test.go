@@ -152,7 +152,7 @@ func TestLogoutAndAdminPages(t *testing.T) {
 		t.Fatalf("admin login: %d", st)
 	}
 	st, _, body := b.do("GET", "/users", nil, nil)
-	expect(t, "users", st, 200, body, "王芳（社工）", "共 7 条", "第一网格（平安小区东区）", "五彩益童心梦")
+	expect(t, "users", st, 200, body, "王芳", "共 7 条", "第一网格（平安小区东区）", "五彩益童心梦")
 
 	st, _, body = b.do("POST", "/users", url.Values{"username": {"Bad Name"}, "display_name": {""}, "password": {"123"}, "role": {"worker"}}, nil)
 	expect(t, "create invalid", st, 422, body, "账号须为", "请填写姓名", "密码至少 8 位")
