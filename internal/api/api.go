@@ -13,16 +13,21 @@ import (
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/calendar"
+	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/httpx"
+	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/tenancy"
 )
 
 // Deps are the services the API uses.
 type Deps struct {
 	Log      *slog.Logger
+	DB       *db.DB // for the audit log, which has no service of its own
 	Accounts *accounts.Service
 	Tenancy  *tenancy.Store
-	Ready    func() bool
+	Notify   *notify.Service
+	Calendar *calendar.Service
 }
 
 // API serves /api/v1.

@@ -25,6 +25,17 @@ func (a *API) routes() {
 	r.Handle("PATCH /api/v1/users/{id}", policy.UsersUpdate, a.updateUser)
 	r.Handle("POST /api/v1/users/{id}/grants", policy.UsersGrant, a.addGrant)
 	r.Handle("DELETE /api/v1/grants/{id}", policy.UsersGrant, a.revokeGrant)
+	r.Handle("GET /api/v1/notifications", policy.Notifications, a.listNotifications)
+	r.Handle("POST /api/v1/notifications/{id}/read", policy.NotificationsMark, a.markRead)
+	r.Handle("POST /api/v1/notifications/read-all", policy.NotificationsMark, a.markAllRead)
+	r.Handle("GET /api/v1/calendar", policy.CalendarRead, a.listCalendar)
+	r.Handle("PUT /api/v1/calendar/{day}", policy.CalendarEdit, a.setCalendarDay)
+	r.Handle("DELETE /api/v1/calendar/{day}", policy.CalendarEdit, a.deleteCalendarDay)
+	r.Handle("GET /api/v1/calendar/working-days", policy.CalendarRead, a.workingDays)
+	r.Handle("GET /api/v1/webhooks", policy.WebhooksManage, a.listWebhooks)
+	r.Handle("POST /api/v1/webhooks", policy.WebhooksManage, a.addWebhook)
+	r.Handle("DELETE /api/v1/webhooks/{id}", policy.WebhooksManage, a.removeWebhook)
+	r.Handle("GET /api/v1/audit", policy.AuditRead, a.listAudit)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

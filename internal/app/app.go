@@ -11,17 +11,22 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/api"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/config"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/files"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
+	"github.com/linli/linli/internal/jobs"
+	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/web"
@@ -36,6 +41,10 @@ type App struct {
 	Keys     *secret.Keyring
 	Accounts *accounts.Service
 	Tenancy  *tenancy.Store
+	Jobs     *jobs.Runner
+	Notify   *notify.Service
+	Calendar *calendar.Service
+	Files    *files.Store
 	Web      *web.Web
 	API      *api.API
 	Handler  http.Handler
@@ -48,6 +57,9 @@ type Options struct {
 	Log   *slog.Logger
 	Clock clock.Clock
 	Key   []byte // master secret (config.LoadKey)
+	// AllowPrivateWebhooks lets webhooks reach loopback and private
+	// addresses; only tests set it.
+	AllowPrivateWebhooks bool
 }
 
 // New opens the database, migrates it, checks the key and builds the
@@ -81,6 +93,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		IdleStaff: cfg.IdleStaff, IdleOther: cfg.IdleOther,
 		AbsoluteStaff: cfg.AbsoluteStaff, AbsoluteOther: cfg.AbsoluteOther,
 	})
+	a.Calendar = calendar.New(d, o.Clock)
+	a.Files = &files.Store{Dir: filepath.Join(cfg.DataDir, "files")}
+	a.Jobs = jobs.NewRunner(d, jobs.Config{Workers: cfg.Workers, Clock: o.Clock, Logger: o.Log})
+	a.Notify = notify.New(d, notify.Config{Clock: o.Clock, SMTP: smtpConfig(cfg), BaseURL: cfg.PublicURL,
+		Keyring: keys, Logger: o.Log, AllowPrivate: o.AllowPrivateWebhooks})
+	a.Notify.Register(a.Jobs)
+	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
 		return nil, err
@@ -120,12 +139,13 @@ func (a *App) buildHTTP() error {
 	webMux := http.NewServeMux()
 	apiMux := http.NewServeMux()
 	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
-	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Clock: a.Clock, SecureCookies: secure})
+	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify,
+		Calendar: a.Calendar, Clock: a.Clock, SecureCookies: secure})
 	if err != nil {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Ready: a.ready.Load})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar})
 
 	// Cookie-authenticated pages refuse cross-origin unsafe requests
 	// (Sec-Fetch-Site / Origin); the API takes no cookies, so needs none.
@@ -172,8 +192,8 @@ func (a *App) SetReady() { a.ready.Store(true) }
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
-// Start begins background work (the jobs runner and its schedules).
-func (a *App) Start(ctx context.Context) error { return nil }
+// Start begins background work: the jobs runner and its schedules.
+func (a *App) Start(ctx context.Context) error { return a.Jobs.Start(ctx) }
 
-// Stop waits for background work to finish.
-func (a *App) Stop() {}
+// Stop waits for running jobs to finish.
+func (a *App) Stop() { a.Jobs.Stop() }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/tenancy"
 )
 
@@ -29,7 +30,8 @@ type Seeder struct {
 	DB       *db.DB
 	Accounts *accounts.Service
 	Tenancy  *tenancy.Store
-	Anchor   time.Time // "today" of the demo
+	Notify   *notify.Service // optional: without it no messages are seeded
+	Anchor   time.Time       // "today" of the demo
 	Seed     int64
 	Password string // demo accounts' password
 
@@ -46,6 +48,7 @@ type Seeder struct {
 // released, or it would run again on existing demo databases.
 var Steps = []Step{
 	{Name: "2026-11-foundation", Run: foundation},
+	{Name: "2026-11-calendar-inbox", Run: calendarAndInbox},
 }
 
 // Run applies every step not yet applied.

@@ -18,33 +18,26 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/policy"
 )
 
-// Webhooks are managed by the community's admins (and the console).
-//
-// TODO(policy): there is no policy action for webhooks yet; until
-// policy.WebhooksManage exists this checks for an admin grant directly.
+// authorizeWebhooks: the policy table says who manages webhooks
+// (policy.WebhooksManage); a member of the community without that right
+// is Forbidden, anyone else sees NotFound — another community's settings
+// do not exist for them.
 func authorizeWebhooks(actor *accounts.Principal, communityID int64) error {
 	if actor == nil {
 		return apperr.UnauthenticatedErr()
 	}
-	if actor.System {
+	if policy.PermitsIn(actor, policy.WebhooksManage, communityID, nil) {
 		return nil
 	}
-	member := false
 	for _, g := range actor.Grants {
-		if g.CommunityID != communityID {
-			continue
+		if g.CommunityID == communityID {
+			return apperr.ForbiddenErr()
 		}
-		if g.Role == accounts.Admin {
-			return nil
-		}
-		member = true
 	}
-	if member {
-		return apperr.ForbiddenErr()
-	}
-	return apperr.NotFoundErr() // another community's settings do not exist for this actor
+	return apperr.NotFoundErr()
 }
 
 var eventName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`)

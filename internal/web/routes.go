@@ -30,6 +30,12 @@ func (w *Web) routes() {
 	r.Handle("POST /users/{id}/password", policy.UsersUpdate, w.resetPassword)
 	r.Handle("POST /users/{id}/disable", policy.UsersUpdate, w.disable)
 	r.Handle("POST /users/{id}/enable", policy.UsersUpdate, w.enable)
+	r.Handle("GET /notifications", policy.Notifications, w.notifications)
+	r.Handle("POST /notifications/{id}/read", policy.NotificationsMark, w.markRead)
+	r.Handle("POST /notifications/read-all", policy.NotificationsMark, w.markAllRead)
+	r.Handle("GET /calendar", policy.CalendarRead, w.calendar)
+	r.Handle("POST /calendar", policy.CalendarEdit, w.setCalendarDay)
+	r.Handle("POST /calendar/{day}/delete", policy.CalendarEdit, w.deleteCalendarDay)
 	// Everything else: the 404 page in the visitor's language.
 	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -20,9 +20,11 @@ import (
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
+	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/tenancy"
 )
@@ -41,12 +43,12 @@ type Deps struct {
 	Log      *slog.Logger
 	Accounts *accounts.Service
 	Tenancy  *tenancy.Store
+	Notify   *notify.Service
+	Calendar *calendar.Service
 	Clock    clock.Clock
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool
-	// Unread counts a user's unread notifications for the menu badge.
-	Unread func(r *http.Request, accountID int64) int
 }
 
 // Web serves the pages.
@@ -115,7 +117,8 @@ func (w *Web) funcs(lang string) template.FuncMap {
 			}
 			return i18n.T(lang, key, args)
 		},
-		"asset": func(name string) string { return "/static/" + name + "?v=" + w.assetHash[name] },
+		"weekday": func(day string) string { return weekday(lang, day) },
+		"asset":   func(name string) string { return "/static/" + name + "?v=" + w.assetHash[name] },
 		"can": func(p *accounts.Principal, action string) bool {
 			return policy.Permits(p, policy.Action(action))
 		},
@@ -152,8 +155,11 @@ func (w *Web) view(rw http.ResponseWriter, r *http.Request, p *accounts.Principa
 	v.Title = i18n.T(v.Lang, titleKey, nil)
 	if p != nil {
 		v.LargeText = p.LargeText
-		if w.Unread != nil {
-			v.Unread = w.Unread(r, p.AccountID)
+		// The menu badge; a failure to count is not worth failing the page.
+		if n, err := w.Notify.UnreadCount(r.Context(), p.AccountID); err == nil {
+			v.Unread = n
+		} else {
+			w.Log.Warn("unread count", "err", err)
 		}
 	} else if c, err := r.Cookie("large_text"); err == nil && c.Value == "1" {
 		v.LargeText = true

@@ -67,7 +67,7 @@ func Start(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Anchor: o.Now, Seed: 1, Password: Password}
+	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Anchor: o.Now, Seed: 1, Password: Password}
 	if err := s.Run(ctx); err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
