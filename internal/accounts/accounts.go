@@ -240,8 +240,10 @@ func (s *Service) ListAccounts(ctx context.Context, actor *Principal, f AccountF
 		cond, args = "1 = 1", nil
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		cond += ` AND (username LIKE ? OR display_name LIKE ?)`
-		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
+		// lower() on both sides: LIKE ignores case on SQLite but not on
+		// PostgreSQL. Usernames are stored lower-case already.
+		cond += ` AND (username LIKE ? OR lower(display_name) LIKE ?)`
+		like := "%" + strings.ToLower(strings.NewReplacer("%", "", "_", "").Replace(q)) + "%"
 		args = append(args, like, like)
 	}
 	var total int

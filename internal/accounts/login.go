@@ -139,39 +139,42 @@ func idString(id int64) string {
 }
 
 // recordFailure counts a failure for (user, addr) and locks the pair when
-// it reaches LockAfter; the count restarts after a lock has run out.
+// it reaches LockAfter; the count restarts after a lock has run out. The
+// row is created if missing and then counted with one UPDATE, so failures
+// racing each other queue on the row lock and every one is counted (a read
+// followed by DELETE and INSERT lost counts, and on PostgreSQL failed with
+// a duplicate key, when two arrived at once).
 func (s *Service) recordFailure(ctx context.Context, user, addr string, now time.Time, base audit.Entry, id int64, detail string) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO login_throttle (username, client_addr, failures, first_failed_at, last_failed_at)
+			VALUES (?, ?, 0, ?, ?) ON CONFLICT (username, client_addr) DO NOTHING`, user, addr, now, now); err != nil {
+			return fmt.Errorf("accounts: throttle: %w", err)
+		}
 		var failures int
-		var lockedUntil sql.NullTime
-		err := tx.QueryRow(ctx, `SELECT failures, locked_until FROM login_throttle WHERE username = ? AND client_addr = ?`, user, addr).
-			Scan(&failures, &lockedUntil)
-		switch {
-		case isNoRows(err):
-			failures = 0
-		case err != nil:
-			return fmt.Errorf("accounts: read throttle: %w", err)
-		case lockedUntil.Valid && !lockedUntil.Time.After(now):
-			failures = 0 // the previous lock ran out: start counting again
-		}
-		failures++
-		var lock any
-		if failures >= s.opt.LockAfter {
-			lock = now.Add(s.opt.LockFor)
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM login_throttle WHERE username = ? AND client_addr = ?`, user, addr); err != nil {
+		var locked bool
+		err := tx.QueryRow(ctx, `UPDATE login_throttle SET
+				failures = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN 1 ELSE failures + 1 END,
+				first_failed_at = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN ? ELSE first_failed_at END,
+				locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= ? THEN NULL ELSE locked_until END,
+				last_failed_at = ?
+			WHERE username = ? AND client_addr = ?
+			RETURNING failures, locked_until IS NOT NULL`, now, now, now, now, now, user, addr).Scan(&failures, &locked)
+		if err != nil {
 			return fmt.Errorf("accounts: throttle: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO login_throttle (username, client_addr, failures, first_failed_at, last_failed_at, locked_until)
-			VALUES (?, ?, ?, ?, ?, ?)`, user, addr, failures, now, now, lock); err != nil {
-			return fmt.Errorf("accounts: throttle: %w", err)
+		lock := failures >= s.opt.LockAfter && !locked // a running lock is not renewed
+		if lock {
+			if _, err := tx.Exec(ctx, `UPDATE login_throttle SET locked_until = ? WHERE username = ? AND client_addr = ?`,
+				now.Add(s.opt.LockFor), user, addr); err != nil {
+				return fmt.Errorf("accounts: throttle: %w", err)
+			}
 		}
 		e := base
 		e.ActorID, e.ObjectID, e.Result, e.Detail = id, idString(id), audit.Failed, detail
 		if err := audit.Record(ctx, tx, e); err != nil {
 			return err
 		}
-		if lock != nil {
+		if lock {
 			e.Action, e.Result, e.Detail = "account.lock", audit.OK, fmt.Sprintf("locked for %s after %d failures", s.opt.LockFor, failures)
 			return audit.Record(ctx, tx, e)
 		}

@@ -10,11 +10,16 @@ import (
 )
 
 // SetDisabled disables or re-enables an account. Disabling ends all its
-// sessions and API tokens in the same transaction.
+// sessions and API tokens in the same transaction. An admin may do it only
+// to accounts whose every grant lies in communities they administer
+// (Forbidden otherwise); the console to any.
 func (s *Service) SetDisabled(ctx context.Context, actor *Principal, id int64, disabled bool) error {
 	a, err := s.GetAccount(ctx, actor, id)
 	if err != nil {
 		return err
+	}
+	if !actor.controls(a) {
+		return apperr.ForbiddenErr()
 	}
 	if a.ID == actor.AccountID && disabled {
 		return apperr.New(apperr.Conflict, "account.disable_self")
@@ -39,11 +44,15 @@ func (s *Service) SetDisabled(ctx context.Context, actor *Principal, id int64, d
 }
 
 // SetPassword sets another account's password (an admin's reset, or the
-// console) and ends all of that account's sessions.
+// console) and ends all of that account's sessions. The same reach as
+// SetDisabled.
 func (s *Service) SetPassword(ctx context.Context, actor *Principal, id int64, password string) error {
 	a, err := s.GetAccount(ctx, actor, id)
 	if err != nil {
 		return err
+	}
+	if !actor.controls(a) {
+		return apperr.ForbiddenErr()
 	}
 	return s.writePassword(ctx, actor, a, password, "", "account.password_reset")
 }

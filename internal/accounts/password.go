@@ -32,9 +32,7 @@ func hashPassword(pw string, p hashParams) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("accounts: salt: %w", err)
 	}
-	hashSlots <- struct{}{}
-	key := argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, 32)
-	<-hashSlots
+	key := idKey(pw, salt, p, 32)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.memory, p.time, p.threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -51,13 +49,21 @@ func verifyPassword(pw, encoded string) bool {
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 || p.memory > 1<<20 || p.time > 20 {
+	// argon2 panics on zero passes or lanes; a corrupt hash must fail the
+	// check instead.
+	if err1 != nil || err2 != nil || len(want) == 0 || p.memory > 1<<20 || p.time < 1 || p.time > 20 || p.threads < 1 {
 		return false
 	}
+	return subtle.ConstantTimeCompare(idKey(pw, salt, p, uint32(len(want))), want) == 1
+}
+
+// idKey runs argon2id in one of the hashSlots. The slot is released by a
+// defer: a panic must not leak it, or hashing (and so every sign-in) stops
+// once all slots are gone.
+func idKey(pw string, salt []byte, p hashParams, keyLen uint32) []byte {
 	hashSlots <- struct{}{}
-	got := argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(len(want)))
-	<-hashSlots
-	return subtle.ConstantTimeCompare(got, want) == 1
+	defer func() { <-hashSlots }()
+	return argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, keyLen)
 }
 
 // dummyHash is verified against when the account does not exist or is

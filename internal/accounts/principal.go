@@ -95,8 +95,12 @@ func (p *Principal) Has(role Role) bool {
 	return false
 }
 
-// Staff reports whether any grant is a staff role.
+// Staff reports whether any grant is a staff role. Like the other
+// questions here it is safe on a nil (anonymous) principal.
 func (p *Principal) Staff() bool {
+	if p == nil {
+		return false
+	}
 	for _, g := range p.Grants {
 		if g.Role.Staff() {
 			return true
@@ -107,6 +111,9 @@ func (p *Principal) Staff() bool {
 
 // RoleNames lists the distinct roles held.
 func (p *Principal) RoleNames() []string {
+	if p == nil {
+		return nil
+	}
 	var out []string
 	for _, g := range p.Grants {
 		if !slices.Contains(out, string(g.Role)) {
@@ -119,6 +126,9 @@ func (p *Principal) RoleNames() []string {
 // Communities lists the communities p has any grant in (street grants are
 // resolved by the caller, which knows the street's communities).
 func (p *Principal) Communities() []int64 {
+	if p == nil {
+		return nil
+	}
 	var out []int64
 	for _, g := range p.Grants {
 		if g.CommunityID != 0 && !slices.Contains(out, g.CommunityID) {
@@ -194,4 +204,25 @@ func (p *Principal) manages(a *Account) bool {
 		}
 	}
 	return false
+}
+
+// controls reports whether p may act on the credentials of account a (reset
+// its password, disable or enable it): the console always; an admin only
+// when every grant of a lies in a community p administers. manages is not
+// enough here: an admin of one community must not seize an account that
+// also holds rights elsewhere (a street supervisor, another community's
+// admin) by setting its password.
+func (p *Principal) controls(a *Account) bool {
+	if p == nil {
+		return false
+	}
+	if p.System {
+		return true
+	}
+	for _, g := range a.Grants {
+		if g.Role == Street || !p.administers(g.CommunityID) {
+			return false
+		}
+	}
+	return len(a.Grants) > 0
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/linli/linli/internal/db"
 )
@@ -39,10 +41,12 @@ type Entry struct {
 }
 
 // clean removes control characters so a crafted username cannot forge
-// lines or terminal escapes in an exported log.
+// lines or terminal escapes in an exported log: C0 and C1 controls (C1 has
+// NEL and the one-byte CSI), the Unicode line and paragraph separators, and
+// bidirectional overrides that reorder what a reader sees.
 func clean(s string, max int) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
 			return ' '
 		}
 		return r
@@ -114,8 +118,10 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, int, error) {
 	}
 	if f.Action != "" {
 		if strings.HasSuffix(f.Action, ".") {
-			where = append(where, "action LIKE ?")
-			args = append(args, f.Action+"%")
+			// Not LIKE: SQLite's ignores case and both treat "_" as a
+			// wildcard; a prefix must match the same rows on both engines.
+			where = append(where, "substr(action, 1, ?) = ?")
+			args = append(args, utf8.RuneCountInString(f.Action), f.Action)
 		} else {
 			where = append(where, "action = ?")
 			args = append(args, f.Action)
@@ -138,8 +144,11 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, int, error) {
 		return nil, 0, fmt.Errorf("audit: count: %w", err)
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
+	switch {
+	case limit <= 0:
 		limit = 50
+	case limit > 500:
+		limit = 500
 	}
 	rows, err := q.Query(ctx, `SELECT id, at, COALESCE(actor_id, 0), actor_name, role, COALESCE(community_id, 0),
 		action, object_type, object_id, fields, result, client_addr, request_id, detail
