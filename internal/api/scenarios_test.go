@@ -256,3 +256,20 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// A refused request leaves an audit entry naming who, what and where.
+func TestDenialsAreAudited(t *testing.T) {
+	s := server.Start(t, server.Options{})
+	tok := s.Login(t, "volunteer")
+	if st, _ := s.Do(t, "GET", "/api/v1/users", tok, nil); st != 403 {
+		t.Fatalf("volunteer listing users: %d", st)
+	}
+	entries, _, err := audit.List(context.Background(), s.DB, audit.Filter{Action: "permission.denied"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].ActorName != "volunteer" || entries[0].ObjectID != "GET /api/v1/users" ||
+		entries[0].Result != audit.Denied || entries[0].Detail != "users.list" || entries[0].CommunityID == 0 {
+		t.Fatalf("denial entries: %+v", entries)
+	}
+}

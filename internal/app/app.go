@@ -18,6 +18,7 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/api"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/config"
@@ -27,6 +28,7 @@ import (
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/jobs"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/web"
@@ -147,6 +149,9 @@ func (a *App) buildHTTP() error {
 	a.Web = w
 	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar})
 
+	a.Web.Router.Denied = a.auditDenial
+	a.API.Router.Denied = a.auditDenial
+
 	// Cookie-authenticated pages refuse cross-origin unsafe requests
 	// (Sec-Fetch-Site / Origin); the API takes no cookies, so needs none.
 	csrf := http.NewCrossOriginProtection()
@@ -168,6 +173,21 @@ func (a *App) buildHTTP() error {
 		httpx.LimitBody(1<<20),
 	)
 	return nil
+}
+
+// auditDenial writes a permission denial to the audit log. A failure to
+// write it is logged, not shown: the user has been refused either way.
+func (a *App) auditDenial(r *http.Request, p *accounts.Principal, action policy.Action, _ error) {
+	var cid int64
+	if cs := p.Communities(); len(cs) > 0 {
+		cid = cs[0]
+	}
+	e := p.Audit(a.Clock.Now(), "permission.denied", cid)
+	e.Result, e.ObjectType, e.ObjectID = audit.Denied, "route", r.Method+" "+r.URL.Path
+	e.Detail = string(action)
+	if err := audit.Record(r.Context(), a.DB, e); err != nil {
+		a.Log.Error("audit denial", "err", err)
+	}
 }
 
 // healthz answers ok once the database answers and seeding is done.

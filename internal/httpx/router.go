@@ -33,7 +33,10 @@ type Router struct {
 	Mux          *http.ServeMux
 	Authenticate func(r *http.Request) (*accounts.Principal, error)
 	Fail         func(w http.ResponseWriter, r *http.Request, p *accounts.Principal, err error)
-	routes       []Route
+	// Denied, when set, is told of every request refused as Forbidden —
+	// by the policy table here or by a service — so it can be audited.
+	Denied func(r *http.Request, p *accounts.Principal, action policy.Action, err error)
+	routes []Route
 }
 
 // Handle registers pattern ("GET /api/v1/me") under action. It panics on
@@ -65,14 +68,25 @@ func (rt *Router) Handle(pattern string, action policy.Action, h Handler) {
 				return
 			}
 			if !policy.Permits(p, action) {
-				rt.Fail(w, r, p, apperr.ForbiddenErr())
+				rt.deny(w, r, p, action, apperr.ForbiddenErr())
 				return
 			}
 		}
 		if err := h(w, r.WithContext(withPrincipal(r.Context(), p)), p); err != nil {
+			if apperr.Is(err, apperr.Forbidden) {
+				rt.deny(w, r, p, action, err)
+				return
+			}
 			rt.Fail(w, r, p, err)
 		}
 	})
+}
+
+func (rt *Router) deny(w http.ResponseWriter, r *http.Request, p *accounts.Principal, action policy.Action, err error) {
+	if rt.Denied != nil {
+		rt.Denied(r, p, action, err)
+	}
+	rt.Fail(w, r, p, err)
 }
 
 // Routes lists the registered routes, sorted.

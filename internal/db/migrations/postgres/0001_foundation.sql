@@ -1,6 +1,6 @@
 -- Foundation: instance settings, tenancy (street > community > grid),
 -- accounts with scoped grants, sessions, login throttling, audit log.
--- Times are TIMESTAMPTZTZ. Keep in step with sqlite/0001.
+-- Times are TIMESTAMPTZ. Keep in step with sqlite/0001.
 
 CREATE TABLE instance_settings (
     key        TEXT PRIMARY KEY,
