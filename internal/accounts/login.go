@@ -77,6 +77,13 @@ func (s *Service) Login(ctx context.Context, c Credentials) (*Session, *Principa
 	if err != nil && !isNoRows(err) {
 		return nil, nil, fmt.Errorf("accounts: find for login: %w", err)
 	}
+	if id != 0 {
+		// File the attempt under the account's community, so that
+		// community's admin sees attacks on their people in the log.
+		if err := s.db.QueryRow(ctx, `SELECT COALESCE(MIN(community_id), 0) FROM grants WHERE account_id = ?`, id).Scan(&base.CommunityID); err != nil {
+			return nil, nil, fmt.Errorf("accounts: community of %d: %w", id, err)
+		}
+	}
 	ok := false
 	if locked || id == 0 {
 		verifyPassword(c.Password, dummyHash) // same cost as a real check

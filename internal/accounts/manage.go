@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/linli/linli/internal/apperr"
@@ -60,11 +61,28 @@ func (s *Service) SetPassword(ctx context.Context, actor *Principal, id int64, p
 // ChangePassword is the holder changing their own password: the current one
 // is required, and every other session of the account ends.
 func (s *Service) ChangePassword(ctx context.Context, actor *Principal, current, next, keepToken string) error {
+	// Wrong current passwords count against the same (user, address)
+	// throttle as sign-ins, so a stolen session cannot guess without limit.
+	now := s.clock.Now()
+	var lockedUntil sql.NullTime
+	err := s.db.QueryRow(ctx, `SELECT locked_until FROM login_throttle WHERE username = ? AND client_addr = ?`,
+		actor.Username, actor.ClientAddr).Scan(&lockedUntil)
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("accounts: read lock: %w", err)
+	}
+	if lockedUntil.Valid && lockedUntil.Time.After(now) {
+		return apperr.New(apperr.RateLimited, "login.rate_limited")
+	}
 	var hash string
 	if err := s.db.QueryRow(ctx, `SELECT password_hash FROM accounts WHERE id = ?`, actor.AccountID).Scan(&hash); err != nil {
 		return fmt.Errorf("accounts: read hash: %w", err)
 	}
 	if !verifyPassword(current, hash) {
+		e := actor.Audit(now, "account.password_change", 0)
+		e.ObjectType = "account"
+		if err := s.recordFailure(ctx, actor.Username, actor.ClientAddr, now, e, actor.AccountID, "current password wrong"); err != nil {
+			return err
+		}
 		return apperr.New(apperr.Invalid, "error.invalid").Field("current_password", "password.current_wrong", nil)
 	}
 	a, err := s.FindAccount(ctx, actor.AccountID)
