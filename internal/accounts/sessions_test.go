@@ -297,11 +297,14 @@ func TestChangeAndSetPassword(t *testing.T) {
 
 		here, p := loginAs(t, s, "wang", addrA)
 		there, _ := loginWith(t, s, "wang", fixture.Password, addrB, accounts.KindAPI)
-		before := rowCounts(t, d)
-
-		// The current password is required.
+		// The current password is required; a wrong one is counted and
+		// audited like a failed sign-in (and writes nothing else).
 		err := s.ChangePassword(ctx, p, "not-it", "New-Password-2025", here.Token)
 		wantField(t, err, "current_password", "password.current_wrong")
+		if n := fixture.Count(t, d, "login_throttle"); n != 1 {
+			t.Fatalf("wrong current password: %d throttle rows, want 1", n)
+		}
+		before := rowCounts(t, d)
 		// The new one must pass the staff rules.
 		err = s.ChangePassword(ctx, p, fixture.Password, "onlylowercase", here.Token)
 		wantField(t, err, "password", "password.staff_classes")
