@@ -273,3 +273,11 @@ func TestDenialsAreAudited(t *testing.T) {
 		t.Fatalf("denial entries: %+v", entries)
 	}
 }
+
+func TestHealthz(t *testing.T) {
+	s := server.Start(t, server.Options{})
+	st, body := s.Do(t, "GET", "/healthz", "", nil)
+	if st != 200 || strings.TrimSpace(string(body)) != `{"status":"ok"}` {
+		t.Fatalf("healthz: %d %s", st, body)
+	}
+}
