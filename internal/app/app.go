@@ -29,6 +29,7 @@ import (
 	"github.com/linli/linli/internal/jobs"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/policy"
+	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/web"
@@ -47,6 +48,7 @@ type App struct {
 	Notify   *notify.Service
 	Calendar *calendar.Service
 	Files    *files.Store
+	Registry *registry.Service
 	Web      *web.Web
 	API      *api.API
 	Handler  http.Handler
@@ -96,6 +98,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		AbsoluteStaff: cfg.AbsoluteStaff, AbsoluteOther: cfg.AbsoluteOther,
 	})
 	a.Calendar = calendar.New(d, o.Clock)
+	a.Registry = registry.New(d, keys, o.Clock)
 	a.Files = &files.Store{Dir: filepath.Join(cfg.DataDir, "files")}
 	a.Jobs = jobs.NewRunner(d, jobs.Config{Workers: cfg.Workers, Clock: o.Clock, Logger: o.Log})
 	a.Notify = notify.New(d, notify.Config{Clock: o.Clock, SMTP: smtpConfig(cfg), BaseURL: cfg.PublicURL,
@@ -142,12 +145,12 @@ func (a *App) buildHTTP() error {
 	apiMux := http.NewServeMux()
 	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
 	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify,
-		Calendar: a.Calendar, Clock: a.Clock, SecureCookies: secure})
+		Calendar: a.Calendar, Registry: a.Registry, Clock: a.Clock, SecureCookies: secure})
 	if err != nil {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial

@@ -46,15 +46,23 @@ const (
 	CalendarEdit      Action = "calendar.edit"
 	AuditRead         Action = "audit.read"
 	WebhooksManage    Action = "webhooks.manage"
+	RegistryRead      Action = "registry.read"
+	RegistryEdit      Action = "registry.edit"
+	RegistryReveal    Action = "registry.reveal"
+	RegistryStats     Action = "registry.stats"
+	RegistryExport    Action = "registry.export"
+	RegistryImport    Action = "registry.import"
 	Static            Action = "static"
 	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
 )
 
 var (
-	staff     = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Street}
-	admin     = []accounts.Role{accounts.Admin}
-	community = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Resident, accounts.Partner}
+	staff         = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Street}
+	admin         = []accounts.Role{accounts.Admin}
+	office        = []accounts.Role{accounts.Admin, accounts.Worker}
+	registryStaff = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid}
+	community     = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Resident, accounts.Partner}
 )
 
 // Rules is the policy table.
@@ -78,6 +86,15 @@ var Rules = map[Action]Rule{
 	CalendarEdit:      {Roles: admin, Doc: "set holidays and make-up workdays"},
 	AuditRead:         {Roles: admin, Doc: "read the audit log of the community"},
 	WebhooksManage:    {Roles: admin, Doc: "add, list and remove the community's webhooks"},
+	// The registry: rows only for staff (a grid worker: their grids, see
+	// registry.scope); street supervisors see aggregates; the field table
+	// in internal/registry says which fields each role sees and reveals.
+	RegistryRead:   {Roles: registryStaff, Doc: "browse buildings, households and residents (masked)"},
+	RegistryEdit:   {Roles: registryStaff, Doc: "create and correct residents and households, record moves"},
+	RegistryReveal: {Roles: registryStaff, Doc: "unmask one sensitive field, with a reason (audited)"},
+	RegistryStats:  {Roles: append(slices.Clone(registryStaff), accounts.Street), Doc: "registry counts, without rows"},
+	RegistryExport: {Roles: office, Doc: "export residents and households to Excel or CSV"},
+	RegistryImport: {Roles: office, Doc: "import residents from Excel or CSV"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

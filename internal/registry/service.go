@@ -1,0 +1,369 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/audit"
+	"github.com/linli/linli/internal/clock"
+	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/idcard"
+	"github.com/linli/linli/internal/secret"
+)
+
+// Service is the registry domain.
+type Service struct {
+	db    *db.DB
+	keys  *secret.Keyring
+	clock clock.Clock
+}
+
+// New returns a Service.
+func New(d *db.DB, keys *secret.Keyring, c clock.Clock) *Service {
+	return &Service{db: d, keys: keys, clock: c}
+}
+
+// record is a resident row with its sealed parts opened.
+type record struct {
+	id, cid, householdID      int64
+	address                   string
+	name, gender, birth       string
+	child                     bool
+	docType, relation         string
+	party                     bool
+	movedIn                   time.Time
+	movedOut                  sql.NullTime
+	idEnc, phoneEnc, tagsEnc  string
+	notesEnc, childEnc        string
+	gridID                    sql.NullInt64
+}
+
+const residentColumns = `r.id, r.community_id, r.household_id,
+	e.name || b.number || '号楼' || u.number || '单元' || h.room,
+	r.name, r.gender, COALESCE(r.birth_date, ''), r.child, r.doc_type, r.relation, r.party,
+	r.moved_in_at, r.moved_out_at, r.id_enc, r.phone_enc, r.tags_enc, r.notes_enc, r.child_enc, b.grid_id`
+
+const residentJoins = ` FROM residents r
+	JOIN households h ON h.id = r.household_id
+	JOIN units u ON u.id = h.unit_id
+	JOIN buildings b ON b.id = u.building_id
+	JOIN estates e ON e.id = b.estate_id`
+
+func scanRecord(rows interface{ Scan(...any) error }) (*record, error) {
+	var r record
+	err := rows.Scan(&r.id, &r.cid, &r.householdID, &r.address, &r.name, &r.gender, &r.birth, &r.child,
+		&r.docType, &r.relation, &r.party, &r.movedIn, &r.movedOut, &r.idEnc, &r.phoneEnc, &r.tagsEnc,
+		&r.notesEnc, &r.childEnc, &r.gridID)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Filter selects residents for List.
+type Filter struct {
+	CommunityID     int64
+	Query           string // name prefix, or a whole ID number or phone
+	GridID          int64
+	BuildingID      int64
+	HouseholdID     int64
+	Tag             string
+	IncludeMovedOut bool
+	Limit, Offset   int
+}
+
+var digitsRE = regexp.MustCompile(`^[0-9]{6,17}[0-9Xx]$`)
+
+// List returns residents in the actor's reach, masked, and the total. A
+// masked list is not audited row by row (only opening a record is).
+func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter) ([]Resident, int, error) {
+	cond, args, ok := scope(actor, f.CommunityID)
+	if !ok {
+		return nil, 0, apperr.NotFoundErr()
+	}
+	sl := sealer{s.keys, f.CommunityID}
+	where := []string{cond}
+	if !f.IncludeMovedOut {
+		where = append(where, "r.moved_out_at IS NULL")
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		switch {
+		case digitsRE.MatchString(q) && len(q) >= 15:
+			where, args = append(where, "r.id_bidx = ?"), append(args, sl.bidx("id", idcard.Normalize(q)))
+		case digitsRE.MatchString(q) && len(q) == 11:
+			where, args = append(where, "r.phone_bidx = ?"), append(args, sl.bidx("phone", q))
+		default:
+			// A name prefix, or a child's whole name through its index.
+			where = append(where, "(r.name >= ? AND r.name < ? OR r.name_bidx = ?)")
+			args = append(args, q, q+"\U0010FFFF", sl.bidx("name", q))
+		}
+	}
+	if f.GridID != 0 {
+		where, args = append(where, "b.grid_id = ?"), append(args, f.GridID)
+	}
+	if f.BuildingID != 0 {
+		where, args = append(where, "b.id = ?"), append(args, f.BuildingID)
+	}
+	if f.HouseholdID != 0 {
+		where, args = append(where, "r.household_id = ?"), append(args, f.HouseholdID)
+	}
+	if f.Tag != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM resident_tags t WHERE t.resident_id = r.id AND t.token = ?)")
+		args = append(args, sl.tagToken(f.Tag))
+	}
+	w := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := s.db.QueryRow(ctx, `SELECT count(*)`+residentJoins+w, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("registry: count residents: %w", err)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+residentColumns+residentJoins+w+` ORDER BY e.name, b.number, u.number, h.room, r.id LIMIT ? OFFSET ?`,
+		append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("registry: list residents: %w", err)
+	}
+	defer rows.Close()
+	var out []Resident
+	now := s.clock.Now()
+	for rows.Next() {
+		rec, err := scanRecord(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("registry: scan resident: %w", err)
+		}
+		v, err := s.view(rec, now, nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, *v)
+	}
+	return out, total, rows.Err()
+}
+
+// find loads one resident inside the actor's reach, or NotFound.
+func (s *Service) find(ctx context.Context, actor *accounts.Principal, id int64) (*record, error) {
+	var cid int64
+	err := s.db.QueryRow(ctx, `SELECT community_id FROM residents WHERE id = ?`, id).Scan(&cid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: find resident: %w", err)
+	}
+	cond, args, ok := scope(actor, cid)
+	if !ok {
+		return nil, apperr.NotFoundErr()
+	}
+	rec, err := scanRecord(s.db.QueryRow(ctx, `SELECT `+residentColumns+residentJoins+` WHERE r.id = ? AND `+cond, append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: load resident: %w", err)
+	}
+	return rec, nil
+}
+
+// Get opens one resident's record, masked, and writes one audit entry
+// (resident.view, or child.view for a child under 14).
+func (s *Service) Get(ctx context.Context, actor *accounts.Principal, id int64) (*Resident, error) {
+	rec, err := s.find(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	v, err := s.view(rec, now, nil)
+	if err != nil {
+		return nil, err
+	}
+	action := "resident.view"
+	if rec.child {
+		action = "child.view"
+	}
+	e := actor.Audit(now, action, rec.cid)
+	e.ObjectType, e.ObjectID = "resident", fmt.Sprint(id)
+	if err := audit.Record(ctx, s.db, e); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Reveal unmasks one field of one resident for an actor allowed to, and
+// records who, which field and why. The reason is required.
+func (s *Service) Reveal(ctx context.Context, actor *accounts.Principal, id int64, field, reason string) (string, error) {
+	f, ok := FieldByName(field)
+	var v apperr.Validation
+	if !ok || f.Sensitivity < Personal {
+		v.Add("field", "registry.field.invalid", nil)
+	}
+	reason = strings.TrimSpace(reason)
+	if n := len([]rune(reason)); n < 2 || n > 200 {
+		v.Add("reason", "registry.reason.required", nil)
+	}
+	rec, err := s.find(ctx, actor, id)
+	if err != nil {
+		return "", err
+	}
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	if !roleMay(actor, rec.cid, f.Reveal) {
+		return "", apperr.ForbiddenErr()
+	}
+	view, err := s.view(rec, s.clock.Now(), []string{field})
+	if err != nil {
+		return "", err
+	}
+	var value string
+	switch field {
+	case "name":
+		value = view.Name
+	case "gender":
+		value = view.Gender
+	case "birth_date":
+		value = view.BirthDate
+	case "party":
+		value = fmt.Sprint(view.Party)
+	case "id_number":
+		value = view.IDNumber
+	case "phone":
+		value = view.Phone
+	case "tags":
+		value = strings.Join(view.Tags, "、")
+	case "notes":
+		value = view.Notes
+	default:
+		return "", apperr.New(apperr.Invalid, "error.invalid").Field("field", "registry.field.invalid", nil)
+	}
+	e := actor.Audit(s.clock.Now(), "resident.reveal", rec.cid)
+	e.ObjectType, e.ObjectID, e.Fields, e.Detail = "resident", fmt.Sprint(id), []string{field}, reason
+	if rec.child {
+		e.Action = "child.reveal"
+	}
+	if err := audit.Record(ctx, s.db, e); err != nil {
+		return "", err
+	}
+	return value, nil
+}
+
+// view turns a record into what an actor sees: sensitive fields masked,
+// a child's personal fields hidden, except the fields in reveal.
+func (s *Service) view(r *record, now time.Time, reveal []string) (*Resident, error) {
+	sl := sealer{s.keys, r.cid}
+	var sec secrets
+	if r.childEnc != "" {
+		if err := sl.openJSON("child", r.childEnc, &sec); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if sec.IDNumber, err = sl.open("id_number", r.idEnc); err != nil {
+		return nil, err
+	}
+	if sec.Phone, err = sl.open("phone", r.phoneEnc); err != nil {
+		return nil, err
+	}
+	if err := sl.openJSON("tags", r.tagsEnc, &sec.Tags); err != nil {
+		return nil, err
+	}
+	if sec.Notes, err = sl.open("notes", r.notesEnc); err != nil {
+		return nil, err
+	}
+	shown := func(f string) bool {
+		for _, x := range reveal {
+			if x == f {
+				return true
+			}
+		}
+		return false
+	}
+	v := &Resident{ID: r.id, CommunityID: r.cid, HouseholdID: r.householdID, Address: r.address, Child: r.child,
+		DocType: r.docType, Relation: r.relation, Party: r.party, MovedInAt: r.movedIn.UTC(), Tags: []string{}}
+	if r.movedOut.Valid {
+		t := r.movedOut.Time.UTC()
+		v.MovedOutAt = &t
+	}
+	mask := func(field string) { v.Masked = append(v.Masked, field) }
+	if r.child {
+		v.Name, v.Gender, v.BirthDate = r.name, "", ""
+		for _, f := range []string{"name", "gender", "birth_date"} {
+			if shown(f) {
+				switch f {
+				case "name":
+					v.Name = sec.Name
+				case "gender":
+					v.Gender = sec.Gender
+				case "birth_date":
+					v.BirthDate = sec.BirthDate
+				}
+			} else {
+				mask(f)
+			}
+		}
+	} else {
+		v.Name, v.Gender, v.BirthDate = r.name, r.gender, r.birth
+		if b, err := time.Parse("2006-01-02", r.birth); err == nil {
+			age := idcard.Age(b, now)
+			v.Age = &age
+		}
+	}
+	if shown("id_number") {
+		v.IDNumber = sec.IDNumber
+	} else if sec.IDNumber != "" {
+		v.IDNumber = idcard.MaskID(sec.IDNumber)
+		mask("id_number")
+	}
+	if shown("phone") {
+		v.Phone = sec.Phone
+	} else if sec.Phone != "" {
+		v.Phone = idcard.MaskPhone(sec.Phone)
+		mask("phone")
+	}
+	for _, t := range sec.Tags {
+		if shown("tags") || !sensitiveTag(t) {
+			v.Tags = append(v.Tags, t)
+		} else {
+			v.Tags = append(v.Tags, MaskedTag)
+		}
+	}
+	if !shown("tags") && len(sec.Tags) > 0 {
+		for _, t := range v.Tags {
+			if t == MaskedTag {
+				mask("tags")
+				break
+			}
+		}
+	}
+	if shown("notes") {
+		v.Notes = sec.Notes
+	} else if sec.Notes != "" {
+		v.Notes = MaskedNote
+		mask("notes")
+	}
+	return v, nil
+}
+
+// What masked tags and notes show as: the fact that something is there,
+// not what.
+const (
+	MaskedTag  = "＊＊"
+	MaskedNote = "＊＊＊"
+)
+
+func sensitiveTag(name string) bool {
+	for _, t := range DefaultTags {
+		if t.Name == name {
+			return t.Sensitive
+		}
+	}
+	return true // tags a community added are treated as sensitive
+}
