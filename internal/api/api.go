@@ -17,6 +17,7 @@ import (
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/tenancy"
 )
 
@@ -28,6 +29,7 @@ type Deps struct {
 	Tenancy  *tenancy.Store
 	Notify   *notify.Service
 	Calendar *calendar.Service
+	Registry *registry.Service
 }
 
 // API serves /api/v1.

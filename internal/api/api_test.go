@@ -101,6 +101,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 					continue
 				}
 				path := samplePath(r.Path)
+				if r.Method == "DELETE" {
+					// Deleting a real grant would change the roles under test.
+					path = strings.ReplaceAll(path, "/2", "/999999")
+				}
 				for _, role := range append([]string{""}, demoRoles...) {
 					body := any(nil)
 					if r.Method == "POST" || r.Method == "PATCH" {

@@ -36,6 +36,17 @@ func (a *API) routes() {
 	r.Handle("POST /api/v1/webhooks", policy.WebhooksManage, a.addWebhook)
 	r.Handle("DELETE /api/v1/webhooks/{id}", policy.WebhooksManage, a.removeWebhook)
 	r.Handle("GET /api/v1/audit", policy.AuditRead, a.listAudit)
+	r.Handle("GET /api/v1/buildings", policy.RegistryRead, a.listBuildings)
+	r.Handle("GET /api/v1/households", policy.RegistryRead, a.listHouseholds)
+	r.Handle("POST /api/v1/households/{id}/reveal", policy.RegistryReveal, a.revealHousehold)
+	r.Handle("GET /api/v1/residents", policy.RegistryRead, a.listResidents)
+	r.Handle("POST /api/v1/residents", policy.RegistryEdit, a.createResident)
+	r.Handle("GET /api/v1/residents/{id}", policy.RegistryRead, a.getResident)
+	r.Handle("PUT /api/v1/residents/{id}", policy.RegistryEdit, a.updateResident)
+	r.Handle("POST /api/v1/residents/{id}/move-out", policy.RegistryEdit, a.moveOut)
+	r.Handle("POST /api/v1/residents/{id}/reveal", policy.RegistryReveal, a.revealResident)
+	r.Handle("GET /api/v1/registry/stats", policy.RegistryStats, a.registryStats)
+	r.Handle("GET /api/v1/tags", policy.RegistryRead, a.listTags)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -39,9 +39,8 @@ type Field struct {
 }
 
 var (
-	staff   = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid}
-	office  = []accounts.Role{accounts.Admin, accounts.Worker}
-
+	staff  = []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid}
+	office = []accounts.Role{accounts.Admin, accounts.Worker}
 )
 
 // Fields is the classification table. The grid role applies to residents
@@ -100,4 +99,3 @@ func roleMay(p *accounts.Principal, cid int64, allowed []accounts.Role) bool {
 	}
 	return false
 }
-

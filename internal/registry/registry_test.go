@@ -244,4 +244,3 @@ func count(t *testing.T, d *db.DB, table string) int {
 	}
 	return n
 }
-

@@ -17,7 +17,9 @@ type sealer struct {
 	cid  int64
 }
 
-func (s sealer) aad(field string) string { return "registry." + field + ":" + strconv.FormatInt(s.cid, 10) }
+func (s sealer) aad(field string) string {
+	return "registry." + field + ":" + strconv.FormatInt(s.cid, 10)
+}
 
 func (s sealer) seal(field, plain string) (string, error) {
 	if plain == "" {

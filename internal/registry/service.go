@@ -32,17 +32,17 @@ func New(d *db.DB, keys *secret.Keyring, c clock.Clock) *Service {
 
 // record is a resident row with its sealed parts opened.
 type record struct {
-	id, cid, householdID      int64
-	address                   string
-	name, gender, birth       string
-	child                     bool
-	docType, relation         string
-	party                     bool
-	movedIn                   time.Time
-	movedOut                  sql.NullTime
-	idEnc, phoneEnc, tagsEnc  string
-	notesEnc, childEnc        string
-	gridID                    sql.NullInt64
+	id, cid, householdID     int64
+	address                  string
+	name, gender, birth      string
+	child                    bool
+	docType, relation        string
+	party                    bool
+	movedIn                  time.Time
+	movedOut                 sql.NullTime
+	idEnc, phoneEnc, tagsEnc string
+	notesEnc, childEnc       string
+	gridID                   sql.NullInt64
 }
 
 const residentColumns = `r.id, r.community_id, r.household_id,

@@ -7,23 +7,26 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
+	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/tenancy"
 )
 
 // area is a part of Linli shown on the home page. Areas whose issue has
 // not landed yet are shown as coming, so users see the whole shape.
 type area struct {
-	Key   string
-	Href  string
-	Ready bool
+	Key    string
+	Href   string
+	Ready  bool
+	Action policy.Action // shown only to those it permits, when set
 }
 
 // Ready areas come first, so on a phone the working links are on the
 // first screen.
 var areas = []area{
+	{Key: "registry", Href: "/buildings", Ready: true, Action: policy.RegistryRead},
 	{Key: "notifications", Href: "/notifications", Ready: true},
 	{Key: "calendar", Href: "/calendar", Ready: true},
-	{Key: "registry"}, {Key: "volunteers"}, {Key: "activities"}, {Key: "requests"},
+	{Key: "volunteers"}, {Key: "activities"}, {Key: "requests"},
 	{Key: "care"}, {Key: "wishes"}, {Key: "reports"},
 }
 
@@ -35,7 +38,12 @@ type homeData struct {
 }
 
 func (w *Web) home(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	d := homeData{Roles: p.RoleNames(), Areas: areas}
+	d := homeData{Roles: p.RoleNames()}
+	for _, a := range areas {
+		if a.Action == "" || policy.Permits(p, a.Action) {
+			d.Areas = append(d.Areas, a)
+		}
+	}
 	if cs := p.Communities(); len(cs) > 0 {
 		c, err := w.Tenancy.Community(r.Context(), cs[0])
 		if err != nil {

@@ -36,6 +36,11 @@ func (w *Web) routes() {
 	r.Handle("GET /calendar", policy.CalendarRead, w.calendar)
 	r.Handle("POST /calendar", policy.CalendarEdit, w.setCalendarDay)
 	r.Handle("POST /calendar/{day}/delete", policy.CalendarEdit, w.deleteCalendarDay)
+	r.Handle("GET /buildings", policy.RegistryRead, w.buildings)
+	r.Handle("GET /residents", policy.RegistryRead, w.residents)
+	r.Handle("GET /residents/{id}", policy.RegistryRead, w.resident)
+	r.Handle("POST /residents/{id}/reveal", policy.RegistryReveal, w.revealResident)
+	r.Handle("POST /residents/{id}/move-out", policy.RegistryEdit, w.moveOut)
 	// Everything else: the 404 page in the visitor's language.
 	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -26,6 +26,7 @@ import (
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/policy"
+	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/tenancy"
 )
 
@@ -45,6 +46,7 @@ type Deps struct {
 	Tenancy  *tenancy.Store
 	Notify   *notify.Service
 	Calendar *calendar.Service
+	Registry *registry.Service
 	Clock    clock.Clock
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
