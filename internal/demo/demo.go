@@ -16,6 +16,7 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/tenancy"
 )
 
@@ -31,7 +32,8 @@ type Seeder struct {
 	Accounts *accounts.Service
 	Tenancy  *tenancy.Store
 	Notify   *notify.Service // optional: without it no messages are seeded
-	Anchor   time.Time       // "today" of the demo
+	Registry *registry.Service
+	Anchor   time.Time // "today" of the demo
 	Seed     int64
 	Password string // demo accounts' password
 
@@ -39,6 +41,10 @@ type Seeder struct {
 	StreetID, CommunityID int64
 	Grids                 []int64
 	Teams, Orgs           map[string]int64
+
+	// Skip names steps not to run (tests that do not need 4,000 residents
+	// skip the registry). A skipped step is not recorded as applied.
+	Skip map[string]bool
 
 	// Created lists demo logins made in this run (to print once).
 	Created []string
@@ -49,11 +55,18 @@ type Seeder struct {
 var Steps = []Step{
 	{Name: "2026-11-foundation", Run: foundation},
 	{Name: "2026-11-calendar-inbox", Run: calendarAndInbox},
+	{Name: RegistryStep, Run: registryStep},
 }
+
+// RegistryStep is the name of the step that loads the registry.
+const RegistryStep = "2026-11-registry"
 
 // Run applies every step not yet applied.
 func (s *Seeder) Run(ctx context.Context) error {
 	for _, st := range Steps {
+		if s.Skip[st.Name] {
+			continue
+		}
 		var n int
 		if err := s.DB.QueryRow(ctx, `SELECT count(*) FROM seed_steps WHERE name = ?`, st.Name).Scan(&n); err != nil {
 			return fmt.Errorf("demo: read seed steps: %w", err)

@@ -58,7 +58,7 @@ func (s *Service) Households(ctx context.Context, actor *accounts.Principal, f H
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+householdColumns+householdJoins+w+` ORDER BY e.name, b.number, u.number, h.room LIMIT ? OFFSET ?`,
+	rows, err := s.db.Query(ctx, `SELECT `+householdColumns+householdJoins+w+` ORDER BY e.name, length(b.number), b.number, u.number, length(h.room), h.room LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list households: %w", err)

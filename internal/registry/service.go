@@ -127,7 +127,7 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+residentColumns+residentJoins+w+` ORDER BY e.name, b.number, u.number, h.room, r.id LIMIT ? OFFSET ?`,
+	rows, err := s.db.Query(ctx, `SELECT `+residentColumns+residentJoins+w+` ORDER BY e.name, length(b.number), b.number, u.number, length(h.room), h.room, r.id LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list residents: %w", err)

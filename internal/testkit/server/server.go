@@ -38,6 +38,9 @@ type Options struct {
 	Postgres bool      // a fresh PostgreSQL schema instead of a SQLite file
 	Now      time.Time // the fake clock's start (default: 2026-11-28 09:00 Shanghai)
 	Log      io.Writer // where server logs go (default: discarded unless LINLI_TEST_LOG=1)
+	// Registry loads the demo's 2,250 households and 4,100 residents;
+	// without it the registry is empty and tests seed what they need.
+	Registry bool
 }
 
 // Start builds, seeds and serves a Linli for the test; everything stops
@@ -67,7 +70,10 @@ func Start(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Anchor: o.Now, Seed: 1, Password: Password}
+	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Anchor: o.Now, Seed: 1, Password: Password}
+	if !o.Registry {
+		s.Skip = map[string]bool{demo.RegistryStep: true}
+	}
 	if err := s.Run(ctx); err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
