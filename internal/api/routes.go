@@ -47,6 +47,10 @@ func (a *API) routes() {
 	r.Handle("POST /api/v1/residents/{id}/reveal", policy.RegistryReveal, a.revealResident)
 	r.Handle("GET /api/v1/registry/stats", policy.RegistryStats, a.registryStats)
 	r.Handle("GET /api/v1/tags", policy.RegistryRead, a.listTags)
+	r.Handle("GET /api/v1/me/data", policy.MeRead, a.myData)
+	r.Handle("POST /api/v1/me/erasure", policy.MeUpdate, a.requestErasure)
+	r.Handle("GET /api/v1/erasure-requests", policy.ErasureManage, a.listErasures)
+	r.Handle("POST /api/v1/erasure-requests/{id}/decide", policy.ErasureManage, a.decideErasure)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

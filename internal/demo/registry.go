@@ -85,11 +85,18 @@ func registryStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 			return fmt.Errorf("demo: resident %s: %w", r.Key, err)
 		}
 	}
-	{
-		if _, err := tx.Exec(ctx, `UPDATE grants SET household_id = ? WHERE role = 'resident' AND account_id =
-			(SELECT id FROM accounts WHERE username = 'resident')`, households[home]); err != nil {
-			return fmt.Errorf("demo: resident's household: %w", err)
-		}
+	var account, resident int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE username = 'resident'`).Scan(&account); err != nil {
+		return fmt.Errorf("demo: resident login: %w", err)
+	}
+	if err := tx.QueryRow(ctx, `SELECT id FROM residents WHERE household_id = ? AND name = ?`, households[home], ResidentName).Scan(&resident); err != nil {
+		return fmt.Errorf("demo: %s: %w", ResidentName, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE grants SET household_id = ? WHERE role = 'resident' AND account_id = ?`, households[home], account); err != nil {
+		return fmt.Errorf("demo: resident's household: %w", err)
+	}
+	if err := s.Registry.LinkAccount(ctx, tx, resident, account); err != nil {
+		return err
 	}
 	return nil
 }

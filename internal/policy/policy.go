@@ -52,6 +52,7 @@ const (
 	RegistryStats     Action = "registry.stats"
 	RegistryExport    Action = "registry.export"
 	RegistryImport    Action = "registry.import"
+	ErasureManage     Action = "registry.erasure"
 	Static            Action = "static"
 	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
@@ -95,6 +96,7 @@ var Rules = map[Action]Rule{
 	RegistryStats:  {Roles: append(slices.Clone(registryStaff), accounts.Street), Doc: "registry counts, without rows"},
 	RegistryExport: {Roles: office, Doc: "export residents and households to Excel or CSV"},
 	RegistryImport: {Roles: office, Doc: "import residents from Excel or CSV"},
+	ErasureManage:  {Roles: office, Doc: "carry out or refuse residents' erasure requests"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

@@ -102,6 +102,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.RegistryStats:     {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Street},
 		policy.RegistryExport:    {accounts.Admin, accounts.Worker},
 		policy.RegistryImport:    {accounts.Admin, accounts.Worker},
+		policy.ErasureManage:     {accounts.Admin, accounts.Worker},
 		policy.CalendarRead:      all,
 		policy.Logout:            all,
 		policy.Home:              all,

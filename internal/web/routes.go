@@ -41,6 +41,9 @@ func (w *Web) routes() {
 	r.Handle("GET /residents/{id}", policy.RegistryRead, w.resident)
 	r.Handle("POST /residents/{id}/reveal", policy.RegistryReveal, w.revealResident)
 	r.Handle("POST /residents/{id}/move-out", policy.RegistryEdit, w.moveOut)
+	r.Handle("GET /me/data", policy.MeRead, w.myData)
+	r.Handle("GET /me/data.json", policy.MeRead, w.myDataJSON)
+	r.Handle("POST /me/erasure", policy.MeUpdate, w.requestErasure)
 	// Everything else: the 404 page in the visitor's language.
 	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

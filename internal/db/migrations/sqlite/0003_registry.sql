@@ -95,6 +95,7 @@ CREATE TABLE residents (
     moved_in_at   TIMESTAMP NOT NULL,
     moved_out_at  TIMESTAMP,
     anonymised_at TIMESTAMP,
+    account_id    INTEGER UNIQUE REFERENCES accounts(id),
     created_at    TIMESTAMP NOT NULL,
     updated_at    TIMESTAMP NOT NULL,
     UNIQUE (community_id, id_bidx)
@@ -127,3 +128,20 @@ CREATE TABLE resident_moves (
     by_account_id     INTEGER REFERENCES accounts(id)
 );
 CREATE INDEX resident_moves_resident ON resident_moves(resident_id, at);
+
+-- Data-subject requests to erase: recorded when a resident asks, carried
+-- out by a worker by anonymising the record (the history of services
+-- given must be kept), or refused with a reason.
+CREATE TABLE erasure_requests (
+    id             INTEGER PRIMARY KEY,
+    community_id   INTEGER NOT NULL REFERENCES communities(id),
+    resident_id    INTEGER NOT NULL REFERENCES residents(id),
+    requested_by   INTEGER REFERENCES accounts(id),
+    reason         TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL DEFAULT 'open',
+    decided_by     INTEGER REFERENCES accounts(id),
+    decision_note  TEXT NOT NULL DEFAULT '',
+    requested_at   TIMESTAMP NOT NULL,
+    decided_at     TIMESTAMP
+);
+CREATE INDEX erasure_requests_community ON erasure_requests(community_id, status);
