@@ -1,0 +1,198 @@
+package sheets
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// sheetScanner reads a worksheet part alongside excelize's row iterator to
+// learn what excelize's Rows does not tell: which cells hold formulas, the
+// cell type and style, and the stored value of number cells. It streams:
+// one row of metadata is held at a time, in a slice reused for every row.
+type sheetScanner struct {
+	dec    *xml.Decoder
+	rc     io.ReadCloser
+	maxCol int
+	row    int        // number of the row held in cells; 0 before the first
+	col    int        // column of the last cell read
+	cells  []cellMeta // by column number; an entry is for row only if its row matches
+	raw    []byte
+	done   bool
+}
+
+type cellMeta struct {
+	row     int
+	typ     string // the t attribute: "" or "n" for numbers, "s", "str", "inlineStr", "b", "e"
+	style   int
+	formula bool
+	raw     string // the <v> text of a number cell
+}
+
+func newSheetScanner(rc io.ReadCloser, maxCol int) *sheetScanner {
+	return &sheetScanner{
+		dec:    xml.NewDecoder(rc),
+		rc:     rc,
+		maxCol: maxCol,
+		cells:  make([]cellMeta, maxCol+1),
+	}
+}
+
+// seek advances to row num; afterwards cell reports the cells of that row
+// if the sheet has it.
+func (s *sheetScanner) seek(num int) error {
+	for s.row < num && !s.done {
+		if err := s.advance(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cell returns the metadata of column col (1-based) in row s.row.
+func (s *sheetScanner) cell(row, col int) (cellMeta, bool) {
+	if col > s.maxCol || s.cells[col].row != row || row != s.row {
+		return cellMeta{}, false
+	}
+	return s.cells[col], true
+}
+
+// drain reads the rest of the part so that a corrupt end (bad XML, a ZIP
+// checksum mismatch) is reported rather than taken for the end of the
+// sheet.
+func (s *sheetScanner) drain() error {
+	for !s.done {
+		if err := s.advance(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// advance reads the next <row> element.
+func (s *sheetScanner) advance() error {
+	for {
+		tok, err := s.dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			s.done = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok || start.Name.Local != "row" {
+			continue
+		}
+		s.row++
+		if r := attr(start, "r"); r != "" {
+			if s.row, err = strconv.Atoi(r); err != nil || s.row < 1 {
+				return fmt.Errorf("row number %q", r)
+			}
+		}
+		s.col = 0
+		return s.readRow()
+	}
+}
+
+func (s *sheetScanner) readRow() error {
+	for {
+		tok, err := s.dec.RawToken()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local == "c" {
+				if err := s.readCell(t); err != nil {
+					return err
+				}
+			}
+		case xml.EndElement:
+			if t.Name.Local == "row" {
+				return nil
+			}
+		}
+	}
+}
+
+func (s *sheetScanner) readCell(start xml.StartElement) error {
+	m := cellMeta{row: s.row}
+	col := s.col + 1
+	for _, a := range start.Attr {
+		switch a.Name.Local {
+		case "r":
+			if c := column(a.Value); c > 0 {
+				col = c
+			}
+		case "t":
+			m.typ = a.Value
+		case "s":
+			m.style, _ = strconv.Atoi(a.Value)
+		}
+	}
+	s.col = col
+	inV := false
+	s.raw = s.raw[:0]
+	for depth := 0; ; {
+		tok, err := s.dec.RawToken()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch t.Name.Local {
+			case "f":
+				m.formula = true
+			case "v":
+				inV = true
+			}
+		case xml.EndElement:
+			if depth == 0 {
+				if (m.typ == "" || m.typ == "n") && len(s.raw) > 0 {
+					m.raw = string(s.raw)
+				}
+				if col <= s.maxCol {
+					s.cells[col] = m
+				}
+				return nil
+			}
+			depth--
+			inV = false
+		case xml.CharData:
+			if inV {
+				s.raw = append(s.raw, t...)
+			}
+		}
+	}
+}
+
+func (s *sheetScanner) close() error { return s.rc.Close() }
+
+func attr(e xml.StartElement, local string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// column returns the column number of a cell reference such as "AB12",
+// or 0 if ref has no letters or a column past XFD.
+func column(ref string) int {
+	n := 0
+	for i := 0; i < len(ref); i++ {
+		c := ref[i] | 0x20
+		if c < 'a' || c > 'z' {
+			break
+		}
+		if n = n*26 + int(c-'a'+1); n > 16384 {
+			return 0
+		}
+	}
+	return n
+}
