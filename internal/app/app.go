@@ -31,6 +31,7 @@ import (
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
+	"github.com/linli/linli/internal/sheets"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/web"
 )
@@ -145,7 +146,7 @@ func (a *App) buildHTTP() error {
 	apiMux := http.NewServeMux()
 	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
 	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify,
-		Calendar: a.Calendar, Registry: a.Registry, Clock: a.Clock, SecureCookies: secure})
+		Calendar: a.Calendar, Registry: a.Registry, Files: a.Files, Clock: a.Clock, SecureCookies: secure})
 	if err != nil {
 		return err
 	}
@@ -173,7 +174,7 @@ func (a *App) buildHTTP() error {
 		httpx.Recover(a.Log, func(rw http.ResponseWriter, r *http.Request) {
 			http.Error(rw, i18n.T(httpx.Lang(r, nil), "error.internal", nil), http.StatusInternalServerError)
 		}),
-		httpx.LimitBody(1<<20),
+		httpx.LimitBody(1<<20, map[string]int64{"/residents/import": sheets.DefaultMaxBytes + 1<<20}),
 	)
 	return nil
 }

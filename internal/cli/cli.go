@@ -35,6 +35,9 @@ Usage:
   linli user set-password NAME
   linli user disable NAME | enable NAME
   linli user grant NAME --role ROLE [...scope flags as for add]
+  linli import residents FILE.xlsx|FILE.csv [--community CODE] [--dry-run] [--skip-bad] [--create-buildings]
+  linli export residents FILE.xlsx|FILE.csv [--community CODE] [--reveal --reason TEXT]
+  linli gen --communities N [--seed S]                         write a synthetic city for scale tests
   linli config                                                 print effective settings, secrets masked
   linli version
 
@@ -57,6 +60,12 @@ func Run(ctx context.Context, e Env) int {
 		err = migrate(ctx, e, args)
 	case "user":
 		err = user(ctx, e, args)
+	case "import":
+		err = importCmd(ctx, e, args)
+	case "export":
+		err = exportCmd(ctx, e, args)
+	case "gen":
+		err = genCmd(ctx, e, args)
 	case "config":
 		err = printConfig(e, args)
 	case "version", "--version", "-v":

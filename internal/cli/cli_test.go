@@ -132,3 +132,17 @@ func TestConfigMasksSecrets(t *testing.T) {
 		t.Errorf("version: %d %q", code, out)
 	}
 }
+
+func TestGenWritesASyntheticCity(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	os.WriteFile(key, []byte(strings.Repeat("g", 40)), 0o600)
+	env := []string{"LINLI_SECRET_KEY_FILE=" + key}
+	code, out, errs := run(t, env, "", "gen", "--communities", "2", "--seed", "7", "--db", filepath.Join(dir, "city.db"))
+	if code != 0 || !strings.Contains(out, "generated 2 communities with 8200 residents") {
+		t.Fatalf("gen: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(t, env, "", "gen", "--communities", "0", "--db", filepath.Join(dir, "city.db")); code != 2 || !strings.Contains(errs, "--communities") {
+		t.Fatalf("gen 0: %d %q", code, errs)
+	}
+}

@@ -121,11 +121,16 @@ func Recover(log *slog.Logger, fail func(w http.ResponseWriter, r *http.Request)
 	}
 }
 
-// LimitBody caps request bodies; handlers see a *http.MaxBytesError when
-// it is exceeded and report TooLarge.
-func LimitBody(n int64) func(http.Handler) http.Handler {
+// LimitBody caps request bodies at def bytes; paths in larger (uploads)
+// get their own cap. Handlers see a *http.MaxBytesError when it is
+// exceeded and report TooLarge.
+func LimitBody(def int64, larger map[string]int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := def
+			if m, ok := larger[r.URL.Path]; ok {
+				n = m
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)
 		})

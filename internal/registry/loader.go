@@ -162,8 +162,11 @@ func (l *Loader) Resident(ctx context.Context, in Input, movedIn time.Time) (int
 	if c.in.IDNumber != "" {
 		existing, err = l.id(ctx, `SELECT id FROM residents WHERE community_id = ? AND id_bidx = ?`, l.cid, cols["id_bidx"])
 	} else {
-		existing, err = l.id(ctx, `SELECT id FROM residents WHERE household_id = ? AND name_bidx = ? AND COALESCE(birth_date, '') = ? AND id_bidx IS NULL`,
-			c.in.HouseholdID, cols["name_bidx"], c.in.BirthDate)
+		// Without an ID number, the same name in the same flat is the same
+		// person (a child's birth date is sealed, so it cannot be compared
+		// in SQL; two housemates rarely share a name).
+		existing, err = l.id(ctx, `SELECT min(id) FROM residents WHERE household_id = ? AND name_bidx = ? AND id_bidx IS NULL HAVING count(*) > 0`,
+			c.in.HouseholdID, cols["name_bidx"])
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("registry: match resident: %w", err)

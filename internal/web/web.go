@@ -22,6 +22,7 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/clock"
+	"github.com/linli/linli/internal/files"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/notify"
@@ -47,6 +48,7 @@ type Deps struct {
 	Notify   *notify.Service
 	Calendar *calendar.Service
 	Registry *registry.Service
+	Files    *files.Store
 	Clock    clock.Clock
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
