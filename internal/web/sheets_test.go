@@ -42,7 +42,7 @@ func TestImportUploadAndExportDownload(t *testing.T) {
 		t.Fatal("login")
 	}
 	good := registrytest.MakeID("130104", "19600505", "955")
-	csv := "小区,楼号,单元,房号,姓名,身份证号\n平安小区,1号楼,1,101,新来的,"+good+"\n平安小区,1栋,1,101,错的,130104196005059550\n"
+	csv := "小区,楼号,单元,房号,姓名,身份证号\n平安小区,1号楼,1,101,新来的," + good + "\n平安小区,1栋,1,101,错的,130104196005059550\n"
 	st, page := upload(t, b, "new.csv", csv, nil)
 	if st != 422 || !strings.Contains(page, "第 3 行") || !strings.Contains(page, "校验位") || !strings.Contains(page, "未写入任何数据") {
 		t.Fatalf("bad upload: %d %s", st, page)
