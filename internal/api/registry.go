@@ -241,16 +241,64 @@ func (a *API) listTags(w http.ResponseWriter, r *http.Request, p *accounts.Princ
 	if err != nil {
 		return err
 	}
-	if _, _, err := a.Registry.List(r.Context(), p, registry.Filter{CommunityID: cid, Limit: 1}); err != nil {
-		return err // the same reach as the lists the tags filter
-	}
-	tags, err := a.Registry.Tags(r.Context(), cid)
+	tags, err := a.Registry.TagList(r.Context(), p, cid)
 	if err != nil {
 		return err
 	}
-	if tags == nil {
-		tags = []string{}
+	httpx.WriteJSON(w, http.StatusOK, httpx.NewList(tags, len(tags), httpx.Page{Page: 1, PerPage: max(1, len(tags))}))
+	return nil
+}
+
+func (a *API) addTag(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	cid, err := community(r, p)
+	if err != nil {
+		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": tags})
+	var in struct {
+		Name      string `json:"name"`
+		Sensitive bool   `json:"sensitive"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	t, err := a.Registry.AddTag(r.Context(), p, cid, in.Name, in.Sensitive)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, t)
+	return nil
+}
+
+func (a *API) removeTag(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.Registry.RemoveTag(r.Context(), p, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) createHousehold(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	cid, err := community(r, p)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		BuildingID int64  `json:"building_id"`
+		Unit       string `json:"unit"`
+		Room       string `json:"room"`
+		Phone      string `json:"phone"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	h, err := a.Registry.CreateHousehold(r.Context(), p, cid, in.BuildingID, in.Unit, in.Room, in.Phone)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, h)
 	return nil
 }

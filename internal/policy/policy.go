@@ -53,6 +53,7 @@ const (
 	RegistryExport    Action = "registry.export"
 	RegistryImport    Action = "registry.import"
 	ErasureManage     Action = "registry.erasure"
+	TagsManage        Action = "registry.tags"
 	Static            Action = "static"
 	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
@@ -97,6 +98,7 @@ var Rules = map[Action]Rule{
 	RegistryExport: {Roles: office, Doc: "export residents and households to Excel or CSV"},
 	RegistryImport: {Roles: office, Doc: "import residents from Excel or CSV"},
 	ErasureManage:  {Roles: office, Doc: "carry out or refuse residents' erasure requests"},
+	TagsManage:     {Roles: admin, Doc: "add and remove the community's resident tags"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

@@ -103,6 +103,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.RegistryExport:    {accounts.Admin, accounts.Worker},
 		policy.RegistryImport:    {accounts.Admin, accounts.Worker},
 		policy.ErasureManage:     {accounts.Admin, accounts.Worker},
+		policy.TagsManage:        adminOnly,
 		policy.CalendarRead:      all,
 		policy.Logout:            all,
 		policy.Home:              all,

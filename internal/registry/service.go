@@ -359,11 +359,14 @@ const (
 	MaskedNote = "＊＊＊"
 )
 
+// sensitiveTag: the default list says which statuses are vulnerable; a
+// tag a community added is treated as sensitive (masked) whatever its row
+// says, because the masked view is built without a query per row.
 func sensitiveTag(name string) bool {
 	for _, t := range DefaultTags {
 		if t.Name == name {
 			return t.Sensitive
 		}
 	}
-	return true // tags a community added are treated as sensitive
+	return true
 }
