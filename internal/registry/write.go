@@ -286,8 +286,10 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 }
 
 // Update corrects a resident's record: the input replaces every editable
-// field. Sensitive fields left empty in the input are kept as they were
-// when keep lists them (a form that showed them masked cannot send them).
+// field. Fields left empty in the input are kept as they were when keep
+// lists them ("id_number", "phone", "notes", "tags", and "personal" for
+// name, gender and birth date): a form that showed them masked cannot
+// send them back.
 func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int64, in Input, keep []string) (*Resident, error) {
 	rec, err := s.find(ctx, actor, id)
 	if err != nil {
@@ -318,6 +320,18 @@ func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int6
 		case "tags":
 			if in.Tags == nil {
 				in.Tags = old.Tags
+			}
+		case "personal":
+			// A child's name, gender and birth date are hidden from the
+			// form; sent empty, they stay.
+			if in.Name == "" {
+				in.Name = old.Name
+			}
+			if in.Gender == "" {
+				in.Gender = old.Gender
+			}
+			if in.BirthDate == "" {
+				in.BirthDate = old.BirthDate
 			}
 		}
 	}

@@ -78,3 +78,44 @@ func TestImportUploadAndExportDownload(t *testing.T) {
 		t.Fatalf("volunteer import: %d", st)
 	}
 }
+
+func TestResidentForms(t *testing.T) {
+	s := server.Start(t, server.Options{})
+	ctx := t.Context()
+	cs, _ := s.Tenancy.Communities(ctx, 0)
+	grids, _ := s.Tenancy.Grids(ctx, cs[0].ID)
+	adult, child, err := registrytest.SeedCanaries(ctx, s.Registry, s.DB, s.Clock.Now(), cs[0].ID, grids[0].ID, grids[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, s)
+	b.login("worker", server.Password)
+	st, _, page := b.do("GET", "/residents/"+itoa(adult)+"/edit", nil, nil)
+	if st != 200 || strings.Contains(page, registrytest.CanaryID) || strings.Contains(page, registrytest.CanaryPhone) || !strings.Contains(page, registrytest.CanaryName) {
+		t.Fatalf("edit form: %d", st)
+	}
+	// Correct the relation only; the sealed fields stay.
+	st, loc, _ := b.do("POST", "/residents/"+itoa(adult), url.Values{"name": {registrytest.CanaryName}, "relation": {"其他"},
+		"household_id": {householdOf(t, s, adult)}, "doc_type": {"id_card"}}, nil)
+	if st != 303 {
+		t.Fatalf("update: %d", st)
+	}
+	_, _, page = b.do("GET", loc, nil, nil)
+	if !strings.Contains(page, "其他") || !strings.Contains(page, "1301**********") || !strings.Contains(page, "139****5678") {
+		t.Fatalf("after update the sealed fields changed: %.2000s", page)
+	}
+	// A child's hidden name survives an edit that does not send it.
+	st, _, _ = b.do("POST", "/residents/"+itoa(child), url.Values{"relation": {"孙子女"}, "household_id": {householdOf(t, s, child)}, "doc_type": {"id_card"}}, nil)
+	if st != 303 {
+		t.Fatalf("child update: %d", st)
+	}
+	if v, err := s.Registry.Reveal(ctx, consoleP(), child, "name", "测试"); err != nil || v != registrytest.CanaryChild {
+		t.Fatalf("child's name after edit: %q %v", v, err)
+	}
+	// New member with a bad ID: the form comes back with the reason.
+	st, _, page = b.do("POST", "/residents", url.Values{"name": {"新成员"}, "household_id": {householdOf(t, s, adult)}, "doc_type": {"id_card"},
+		"id_number": {"130104195803027719"}}, nil)
+	if st != 422 || !strings.Contains(page, "校验位") {
+		t.Fatalf("bad new member: %d", st)
+	}
+}
