@@ -29,6 +29,7 @@ const (
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
+	stmts   stmtCache
 	// where is a printable description (file path or URL with the password
 	// masked); never the raw URL.
 	where string
@@ -94,8 +95,11 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: open postgres %s: %w", u.Redacted(), err)
 	}
+	// As many idle as open: a smaller idle pool makes a busy server close
+	// and reopen connections (a SCRAM handshake and a forked backend
+	// each) hundreds of times a second (bench/README.md).
 	sdb.SetMaxOpenConns(20)
-	sdb.SetMaxIdleConns(10)
+	sdb.SetMaxIdleConns(20)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	d := &DB{sql: sdb, dialect: Postgres, where: u.Redacted()}
 	if err := d.ping(ctx); err != nil {
@@ -115,7 +119,10 @@ func (d *DB) ping(ctx context.Context) error {
 }
 
 // Close closes every connection.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	d.stmts.close()
+	return d.sql.Close()
+}
 
 // Dialect reports the engine.
 func (d *DB) Dialect() Dialect { return d.dialect }
@@ -140,14 +147,23 @@ type Querier interface {
 }
 
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := d.stmts.get(d, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return d.sql.ExecContext(ctx, Rebind(d.dialect, q), args...)
 }
 
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.stmts.get(d, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.sql.QueryContext(ctx, Rebind(d.dialect, q), args...)
 }
 
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.stmts.get(d, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.sql.QueryRowContext(ctx, Rebind(d.dialect, q), args...)
 }
 

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -75,7 +76,11 @@ type ErrorBody struct {
 // what a user is told about a failure.
 func Describe(log *slog.Logger, r *http.Request, lang string, err error) (int, ErrorBody) {
 	e := apperr.From(err)
-	if e.Code == apperr.Internal {
+	if e.Code == apperr.Internal && errors.Is(err, context.Canceled) {
+		// The client hung up mid-request: nobody reads this answer, and it
+		// is not a fault of ours worth an error line.
+		log.Debug("client gone", "request_id", RequestID(r.Context()), "path", r.URL.Path)
+	} else if e.Code == apperr.Internal {
 		log.Error("internal error", "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	var b ErrorBody
