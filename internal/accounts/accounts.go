@@ -46,6 +46,10 @@ type Options struct {
 	LockFor                      time.Duration // lock length (15 min)
 	AddrWindow                   time.Duration // window for the per-address limit (10 min)
 	AddrMaxFailures              int           // failures from one address in the window before 429 (30)
+	// SessionCache is how long a resolved session may be reused without
+	// the database (see principalCache); 0 means the default of 1 s, a
+	// negative value turns the cache off.
+	SessionCache time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -66,6 +70,9 @@ func (o Options) withDefaults() Options {
 	if o.AddrMaxFailures <= 0 {
 		o.AddrMaxFailures = 30
 	}
+	if o.SessionCache == 0 {
+		o.SessionCache = time.Second
+	}
 	return o
 }
 
@@ -74,11 +81,13 @@ type Service struct {
 	db    *db.DB
 	clock clock.Clock
 	opt   Options
+	cache principalCache
 }
 
 // New returns a Service.
 func New(d *db.DB, c clock.Clock, opt Options) *Service {
-	return &Service{db: d, clock: c, opt: opt.withDefaults()}
+	opt = opt.withDefaults()
+	return &Service{db: d, clock: c, opt: opt, cache: principalCache{ttl: opt.SessionCache}}
 }
 
 // Options returns the effective options.

@@ -136,6 +136,7 @@ func grantsOf(ctx context.Context, q db.Querier, accountID int64) ([]Grant, erro
 // AddGrant gives an account one more role. The new grant applies to the
 // account's next request: sessions read grants on every request.
 func (s *Service) AddGrant(ctx context.Context, actor *Principal, accountID int64, g Grant) (*Account, error) {
+	defer s.cache.clear() // the change must reach every session at once
 	a, err := s.GetAccount(ctx, actor, accountID)
 	if err != nil {
 		return nil, err
@@ -167,6 +168,7 @@ func (s *Service) AddGrant(ctx context.Context, actor *Principal, accountID int6
 
 // RevokeGrant removes one grant; the holder loses it on their next request.
 func (s *Service) RevokeGrant(ctx context.Context, actor *Principal, grantID int64) error {
+	defer s.cache.clear() // the change must reach every session at once
 	var g Grant
 	var role string
 	err := s.db.QueryRow(ctx, `SELECT id, account_id, role, COALESCE(community_id, 0) FROM grants WHERE id = ?`, grantID).

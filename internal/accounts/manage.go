@@ -15,6 +15,7 @@ import (
 // to accounts whose every grant lies in communities they administer
 // (Forbidden otherwise); the console to any.
 func (s *Service) SetDisabled(ctx context.Context, actor *Principal, id int64, disabled bool) error {
+	defer s.cache.clear() // the change must reach every session at once
 	a, err := s.GetAccount(ctx, actor, id)
 	if err != nil {
 		return err
@@ -93,6 +94,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Principal, current,
 }
 
 func (s *Service) writePassword(ctx context.Context, actor *Principal, a *Account, pw, keepToken, action string) error {
+	defer s.cache.clear() // the change must reach every session at once
 	staff := false
 	for _, g := range a.Grants {
 		staff = staff || g.Role.Staff()
@@ -127,6 +129,7 @@ type Preferences struct {
 
 // SetPreferences changes the actor's own language and text size.
 func (s *Service) SetPreferences(ctx context.Context, actor *Principal, p Preferences) error {
+	defer s.cache.clear() // the change must reach every session at once
 	if p.Locale != nil && !validLocale(*p.Locale) {
 		return apperr.New(apperr.Invalid, "error.invalid").Field("locale", "account.locale.invalid", nil)
 	}

@@ -87,7 +87,13 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*Princi
 	}
 	now := s.clock.Now()
 	th := hashToken(token)
+	if p, ok := s.cache.get(kind+":"+th, now); ok {
+		p.SessionKind = kind
+		return p, nil
+	}
+	gen := s.cache.generation()
 	rows, err := s.db.Query(ctx, `SELECT a.id, a.username, a.display_name, a.locale, a.large_text, s.last_seen_at,
+		s.expires_at, s.idle_expires_at,
 		g.id, g.role, COALESCE(g.street_id, 0), COALESCE(g.community_id, 0), COALESCE(g.grid_id, 0),
 		COALESCE(g.team_id, 0), COALESCE(g.organisation_id, 0), COALESCE(g.household_id, 0)
 		FROM sessions s JOIN accounts a ON a.id = s.account_id
@@ -99,7 +105,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*Princi
 	}
 	defer rows.Close()
 	var p *Principal
-	var lastSeen time.Time
+	var lastSeen, expires, idleExpires time.Time
 	for rows.Next() {
 		if p == nil {
 			p = &Principal{SessionKind: kind}
@@ -107,7 +113,7 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*Princi
 		var gid sql.NullInt64
 		var role sql.NullString
 		var g Grant
-		if err := rows.Scan(&p.AccountID, &p.Username, &p.DisplayName, &p.Locale, &p.LargeText, &lastSeen,
+		if err := rows.Scan(&p.AccountID, &p.Username, &p.DisplayName, &p.Locale, &p.LargeText, &lastSeen, &expires, &idleExpires,
 			&gid, &role, &g.StreetID, &g.CommunityID, &g.GridID, &g.TeamID, &g.OrganisationID, &g.HouseholdID); err != nil {
 			return nil, fmt.Errorf("accounts: scan session: %w", err)
 		}
@@ -133,12 +139,15 @@ func (s *Service) Authenticate(ctx context.Context, token, kind string) (*Princi
 		if _, err := s.db.Exec(ctx, `UPDATE accounts SET last_seen_at = ? WHERE id = ?`, now, p.AccountID); err != nil {
 			return nil, fmt.Errorf("accounts: touch account: %w", err)
 		}
+		lastSeen, idleExpires = now, now.Add(idle)
 	}
+	s.cache.put(kind+":"+th, cachedPrincipal{p: *p, fetched: now, lastSeen: lastSeen, expires: expires, idleExpires: idleExpires}, gen)
 	return p, nil
 }
 
 // Logout ends the session of token at once.
 func (s *Service) Logout(ctx context.Context, p *Principal, token string) error {
+	defer s.cache.clear()
 	now := s.clock.Now()
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {

@@ -96,7 +96,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Tenancy = tenancy.NewStore(d)
 	a.Accounts = accounts.New(d, o.Clock, accounts.Options{
 		IdleStaff: cfg.IdleStaff, IdleOther: cfg.IdleOther,
-		AbsoluteStaff: cfg.AbsoluteStaff, AbsoluteOther: cfg.AbsoluteOther,
+		AbsoluteStaff: cfg.AbsoluteStaff, AbsoluteOther: cfg.AbsoluteOther, SessionCache: sessionCache(cfg.SessionCache),
 	})
 	a.Calendar = calendar.New(d, o.Clock)
 	a.Registry = registry.New(d, keys, o.Clock)
@@ -221,3 +221,11 @@ func (a *App) Start(ctx context.Context) error { return a.Jobs.Start(ctx) }
 
 // Stop waits for running jobs to finish.
 func (a *App) Stop() { a.Jobs.Stop() }
+
+// sessionCache maps the setting (0: off) to accounts.Options (negative: off).
+func sessionCache(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}

@@ -36,6 +36,7 @@ type Config struct {
 	IdleOther      time.Duration  // LINLI_SESSION_IDLE_OTHER (168h)
 	AbsoluteStaff  time.Duration  // LINLI_SESSION_MAX_STAFF (12h)
 	AbsoluteOther  time.Duration  // LINLI_SESSION_MAX_OTHER (720h)
+	SessionCache   time.Duration  // LINLI_SESSION_CACHE (1s; 0 turns it off)
 	Workers        int            // LINLI_JOB_WORKERS (2)
 	SMTPAddr       string         // LINLI_SMTP_ADDR host:port; empty: no e-mail
 	SMTPFrom       string         // LINLI_SMTP_FROM
@@ -55,6 +56,7 @@ func Defaults() Config {
 		AbsoluteStaff: 12 * time.Hour,
 		AbsoluteOther: 30 * 24 * time.Hour,
 		Workers:       2,
+		SessionCache:  time.Second,
 		DemoSeed:      20241128,
 		LogLevel:      "info",
 	}
@@ -115,6 +117,17 @@ func (c *Config) FromEnv(env []string) Problems {
 	dur("LINLI_SESSION_IDLE_OTHER", &c.IdleOther)
 	dur("LINLI_SESSION_MAX_STAFF", &c.AbsoluteStaff)
 	dur("LINLI_SESSION_MAX_OTHER", &c.AbsoluteOther)
+	if v, ok := get["LINLI_SESSION_CACHE"]; ok {
+		d, err := time.ParseDuration(v)
+		if v == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 || d > time.Minute {
+			ps = append(ps, Problem{"LINLI_SESSION_CACHE", fmt.Sprintf("%q is not a duration from 0 to 1m", v)})
+		} else {
+			c.SessionCache = d
+		}
+	}
 	if v, ok := get["LINLI_JOB_WORKERS"]; ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 64 {
@@ -263,6 +276,7 @@ func (c *Config) Print(w io.Writer) {
 		{"LINLI_SESSION_IDLE_OTHER", c.IdleOther.String()},
 		{"LINLI_SESSION_MAX_STAFF", c.AbsoluteStaff.String()},
 		{"LINLI_SESSION_MAX_OTHER", c.AbsoluteOther.String()},
+		{"LINLI_SESSION_CACHE", c.SessionCache.String()},
 		{"LINLI_JOB_WORKERS", strconv.Itoa(c.Workers)},
 		{"LINLI_SMTP_ADDR", c.SMTPAddr},
 		{"LINLI_SMTP_FROM", c.SMTPFrom},
