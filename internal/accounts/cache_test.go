@@ -17,7 +17,7 @@ import (
 func TestSessionCacheRevocation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := fixture.Places(t, d)
-		here := w.Accounts // one process…
+		here := w.Accounts                                    // one process…
 		there := accounts.New(d, w.Clock, accounts.Options{}) // …and another on the same database
 		w.Person(t, "li", "李", accounts.Grant{Role: accounts.Worker, CommunityID: w.A.ID})
 		sess, _ := loginAs(t, here, "li", addrA)
