@@ -158,7 +158,8 @@ func printProblems(w io.Writer, l string, ps []registry.Problem) {
 }
 
 func writeRows(path string, header []string, rows [][]string) error {
-	f, err := os.Create(path)
+	// Only the operator may read it: it holds ID numbers and phones.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
@@ -234,7 +235,7 @@ func exportCmd(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Create(pos[0])
+	f, err := os.OpenFile(pos[0], os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

@@ -115,6 +115,12 @@ func ParseSheet(rd *sheets.Reader, now time.Time) ([]SheetRow, []Problem, error)
 		if row.Room, err = idcard.RoomNumber(cell(r, "room")); err != nil {
 			bad("room", "idcard.room", nil)
 		}
+		for _, key := range []string{"name", "id_number", "phone", "notes", "tags", "birth_date"} {
+			if v := cell(r, key); strings.ContainsAny(v, "*＊") {
+				// A masked export sent back: the real value is not here.
+				bad(key, "import.masked_value", nil)
+			}
+		}
 		in := Input{Name: cell(r, "name"), Gender: cell(r, "gender"), IDNumber: cell(r, "id_number"), Phone: cell(r, "phone"),
 			BirthDate: normaliseDate(cell(r, "birth_date")), Relation: cell(r, "relation"), Tags: splitTags(cell(r, "tags")), Notes: cell(r, "notes")}
 		if in.Gender == "男" || strings.EqualFold(in.Gender, "male") {
@@ -261,6 +267,14 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 			if r.bad {
 				continue
 			}
+			// Judge the row before creating anything for it, so a skipped
+			// row leaves no empty flat behind.
+			if other, err := l.otherPersonWithID(ctx, r.Input); err != nil {
+				return err
+			} else if other {
+				bad("id_number", "import.id_other_person", nil)
+				continue
+			}
 			bid, err := l.Building(ctx, Place{Estate: r.Estate, Building: r.Building})
 			if err != nil {
 				return err
@@ -271,12 +285,6 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 			}
 			in := r.Input
 			in.HouseholdID = hid
-			if other, err := l.otherPersonWithID(ctx, in); err != nil {
-				return err
-			} else if other {
-				bad("id_number", "import.id_other_person", nil)
-				continue
-			}
 			_, created, err := l.Resident(ctx, in, time.Time{})
 			if err != nil {
 				var ae *apperr.Error

@@ -161,6 +161,12 @@ func (l *Loader) Resident(ctx context.Context, in Input, movedIn time.Time) (int
 	var existing int64
 	if c.in.IDNumber != "" {
 		existing, err = l.id(ctx, `SELECT id FROM residents WHERE community_id = ? AND id_bidx = ?`, l.cid, cols["id_bidx"])
+		if err == nil && existing == 0 {
+			// The ID number may be new for a person already recorded
+			// without one: the same name in the same flat is them.
+			existing, err = l.id(ctx, `SELECT min(id) FROM residents WHERE household_id = ? AND name_bidx = ? AND id_bidx IS NULL HAVING count(*) > 0`,
+				c.in.HouseholdID, cols["name_bidx"])
+		}
 	} else {
 		// Without an ID number, the same name in the same flat is the same
 		// person (a child's birth date is sealed, so it cannot be compared
@@ -176,6 +182,20 @@ func (l *Loader) Resident(ctx context.Context, in Input, movedIn time.Time) (int
 	}
 	created := existing == 0
 	if !created {
+		var from int64
+		if err := l.tx.QueryRow(ctx, `SELECT household_id FROM residents WHERE id = ?`, existing).Scan(&from); err != nil {
+			return 0, false, fmt.Errorf("registry: current household: %w", err)
+		}
+		if from != c.in.HouseholdID {
+			// A sheet that places someone elsewhere records the move.
+			if _, err := l.tx.Exec(ctx, `INSERT INTO resident_moves (community_id, resident_id, kind, from_household_id, to_household_id, at)
+				VALUES (?, ?, 'move', ?, ?, ?)`, l.cid, existing, from, c.in.HouseholdID, l.now); err != nil {
+				return 0, false, fmt.Errorf("registry: move: %w", err)
+			}
+			if _, err := l.tx.Exec(ctx, `UPDATE households SET head_resident_id = NULL WHERE head_resident_id = ?`, existing); err != nil {
+				return 0, false, fmt.Errorf("registry: clear head: %w", err)
+			}
+		}
 		var sets []string
 		var args []any
 		for _, k := range columnOrder {

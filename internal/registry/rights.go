@@ -24,7 +24,7 @@ import (
 type SubjectData struct {
 	Account   *accounts.Account `json:"account"`
 	Resident  *Resident         `json:"resident,omitempty"` // unmasked: it is their own
-	Household []string          `json:"household_members,omitempty"`
+	Household int               `json:"household_members"` // how many others live there; their data is theirs
 	Erasure   []ErasureRequest  `json:"erasure_requests"`
 	Generated time.Time         `json:"generated_at"`
 }
@@ -67,22 +67,12 @@ func (s *Service) MyData(ctx context.Context, actor *accounts.Principal, acc *ac
 		if out.Resident, err = s.view(rec, now, Revealable()); err != nil {
 			return nil, err
 		}
-		// Housemates by name only (a child's masked): their details are
-		// theirs, not this person's.
-		rows, err := s.db.Query(ctx, `SELECT name FROM residents WHERE household_id = ? AND id <> ? AND moved_out_at IS NULL ORDER BY id`,
-			rec.householdID, rec.id)
-		if err != nil {
+		// Housemates only as a number: their data is theirs, not this
+		// person's.
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM residents WHERE household_id = ? AND id <> ? AND moved_out_at IS NULL`,
+			rec.householdID, rec.id).Scan(&out.Household); err != nil {
 			return nil, fmt.Errorf("registry: housemates: %w", err)
 		}
-		for rows.Next() {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out.Household = append(out.Household, n)
-		}
-		rows.Close()
 		if out.Erasure, err = s.erasures(ctx, "resident_id = ?", rec.id); err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
@@ -122,6 +123,18 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	var total int
 	if err := s.db.QueryRow(ctx, `SELECT count(*)`+residentJoins+w, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("registry: count residents: %w", err)
+	}
+	if f.Tag != "" && sensitiveTag(f.Tag) && f.Offset == 0 {
+		// Who carries a vulnerable status is itself sensitive: listing
+		// them is recorded like a reveal (once per search, not per page).
+		if !roleMay(actor, f.CommunityID, mustField("tags").Reveal) {
+			return nil, 0, apperr.ForbiddenErr()
+		}
+		e := actor.Audit(s.clock.Now(), "resident.tag_filter", f.CommunityID)
+		e.ObjectType, e.ObjectID, e.Fields, e.Detail = "residents", fmt.Sprint(total), []string{"tags"}, f.Tag
+		if err := audit.Record(ctx, s.db, e); err != nil {
+			return nil, 0, err
+		}
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
@@ -310,16 +323,27 @@ func (s *Service) view(r *record, now time.Time, reveal []string) (*Resident, er
 			}
 		}
 	} else {
-		v.Name, v.Gender, v.BirthDate = r.name, r.gender, r.birth
+		v.Name, v.Gender = r.name, r.gender
 		if b, err := time.Parse("2006-01-02", r.birth); err == nil {
 			age := idcard.Age(b, now)
 			v.Age = &age
+		}
+		// The full date of birth is revealed, not shown: with it, the
+		// masked ID number (area + ******** + sequence) is one guess away.
+		if shown("birth_date") {
+			v.BirthDate = r.birth
+		} else if r.birth != "" {
+			mask("birth_date")
 		}
 	}
 	if shown("id_number") {
 		v.IDNumber = sec.IDNumber
 	} else if sec.IDNumber != "" {
 		v.IDNumber = idcard.MaskID(sec.IDNumber)
+		if r.child {
+			// Its 17th digit would tell a child's hidden gender.
+			v.IDNumber = strings.Repeat("*", utf8.RuneCountInString(sec.IDNumber))
+		}
 		mask("id_number")
 	}
 	if shown("phone") {

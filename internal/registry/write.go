@@ -32,7 +32,8 @@ func validate(in Input, now time.Time) (clean, error) {
 	var v apperr.Validation
 	c := clean{in: in}
 	in.Name = strings.TrimSpace(in.Name)
-	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 30 || strings.ContainsAny(in.Name, "\r\n\t") {
+	if n := utf8.RuneCountInString(in.Name); n == 0 || n > 30 || hasControl(in.Name) || strings.ContainsAny(in.Name, "\t*＊") {
+		// A "*" is a masked value sent back, never a name.
 		v.Add("name", "registry.name.invalid", nil)
 	}
 	switch in.Gender {
@@ -98,6 +99,17 @@ func validate(in Input, now time.Time) (clean, error) {
 	}
 	if utf8.RuneCountInString(in.Notes) > 500 {
 		v.Add("notes", "registry.notes.too_long", nil)
+	} else if in.Notes == MaskedNote || hasControl(strings.ReplaceAll(in.Notes, "\n", "")) {
+		v.Add("notes", "registry.notes.invalid", nil)
+	}
+	if hasControl(in.Relation) || hasControl(in.Phone) || hasControl(in.IDNumber) {
+		v.Add("name", "registry.name.invalid", nil)
+	}
+	for _, t := range in.Tags {
+		if t == MaskedTag || hasControl(t) {
+			v.Add("tags", "registry.tag.invalid", nil)
+			break
+		}
 	}
 	seen := map[string]bool{}
 	var tags []string
@@ -115,6 +127,17 @@ func validate(in Input, now time.Time) (clean, error) {
 	}
 	c.in = in
 	return c, v.Err()
+}
+
+// hasControl reports control characters (NUL and the like), which
+// PostgreSQL refuses in text and no person types.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // columns returns the stored form of a clean input.
@@ -303,6 +326,11 @@ func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int6
 	if err != nil {
 		return nil, err
 	}
+	if rec.child && in.BirthDate == "" {
+		// Without a new birth date a child stays a child: the masked
+		// view sends none back.
+		in.BirthDate = old.BirthDate
+	}
 	for _, k := range keep {
 		switch k {
 		case "id_number":
@@ -375,6 +403,21 @@ func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int6
 				return fmt.Errorf("registry: move: %w", err)
 			}
 		}
+		// The head of a household is whoever is recorded as 户主 there.
+		if c.in.HouseholdID != rec.householdID || c.in.Relation != "户主" {
+			stays := int64(0) // the household where id is still head, if any
+			if c.in.Relation == "户主" {
+				stays = c.in.HouseholdID
+			}
+			if _, err := tx.Exec(ctx, `UPDATE households SET head_resident_id = NULL WHERE head_resident_id = ? AND id <> ?`, id, stays); err != nil {
+				return fmt.Errorf("registry: clear head: %w", err)
+			}
+		}
+		if c.in.Relation == "户主" {
+			if _, err := tx.Exec(ctx, `UPDATE households SET head_resident_id = ?, updated_at = ? WHERE id = ?`, id, now, c.in.HouseholdID); err != nil {
+				return fmt.Errorf("registry: set head: %w", err)
+			}
+		}
 		e := actor.Audit(now, "resident.update", rec.cid)
 		e.ObjectType, e.ObjectID, e.Fields = "resident", fmt.Sprint(id), diffFields(old, c)
 		return audit.Record(ctx, tx, e)
@@ -403,10 +446,15 @@ func (s *Service) MoveOut(ctx context.Context, actor *accounts.Principal, id int
 		return apperr.New(apperr.Conflict, "registry.moved_out.already")
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > 200 {
+	if utf8.RuneCountInString(reason) > 200 || hasControl(reason) {
 		return apperr.New(apperr.Invalid, "error.invalid").Field("reason", "registry.reason.too_long", nil)
 	}
 	now := s.clock.Now()
+	// The reason often says why ("入住养老院", "病故"): sealed like notes.
+	sealedReason, err := sealer{s.keys, rec.cid}.seal("move_reason", reason)
+	if err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE residents SET moved_out_at = ?, updated_at = ? WHERE id = ?`, now, now, id); err != nil {
 			return fmt.Errorf("registry: move out: %w", err)
@@ -415,7 +463,7 @@ func (s *Service) MoveOut(ctx context.Context, actor *accounts.Principal, id int
 			return fmt.Errorf("registry: clear head: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO resident_moves (community_id, resident_id, kind, from_household_id, reason, at, by_account_id)
-			VALUES (?, ?, 'out', ?, ?, ?, ?)`, rec.cid, id, rec.householdID, reason, now, byAccount(actor)); err != nil {
+			VALUES (?, ?, 'out', ?, ?, ?, ?)`, rec.cid, id, rec.householdID, sealedReason, now, byAccount(actor)); err != nil {
 			return fmt.Errorf("registry: move out: %w", err)
 		}
 		e := actor.Audit(now, "resident.move_out", rec.cid)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/files"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
@@ -81,7 +83,7 @@ func (w *Web) importUpload(rw http.ResponseWriter, r *http.Request, p *accounts.
 		d.Lines = append(d.Lines, problemLine(lang, pr))
 	}
 	if rep.Applied && len(rep.Bad) > 0 {
-		if d.BadFile, err = w.saveBadRows(r, rd.Header(), rep.Bad); err != nil {
+		if d.BadFile, err = w.saveBadRows(r, cid, rd.Header(), rep.Bad); err != nil {
 			return err
 		}
 	}
@@ -110,9 +112,10 @@ func problemLine(lang string, pr registry.Problem) string {
 	return where + "：" + i18n.T(lang, pr.Key, pr.Args)
 }
 
-// saveBadRows keeps the rows to fix as an xlsx under the data folder; the
-// name is random and only its uploader's community staff may fetch it.
-func (w *Web) saveBadRows(r *http.Request, header []string, rows [][]string) (string, error) {
+// saveBadRows keeps the rows to fix — they hold ID numbers and phones —
+// sealed under the data folder, bound to the community: only its import
+// staff can fetch them, once.
+func (w *Web) saveBadRows(r *http.Request, cid int64, header []string, rows [][]string) (string, error) {
 	var buf bytes.Buffer
 	sw, err := sheets.NewWriter(sheets.XLSX, &buf)
 	if err != nil {
@@ -129,11 +132,21 @@ func (w *Web) saveBadRows(r *http.Request, header []string, rows [][]string) (st
 	if err := sw.Close(); err != nil {
 		return "", err
 	}
-	name, _, _, err := w.Files.Save(r.Context(), &buf, 64<<20)
+	sealed, err := w.Keys.Encrypt(base64.StdEncoding.EncodeToString(buf.Bytes()), badRowsAAD(cid))
+	if err != nil {
+		return "", err
+	}
+	name, _, _, err := w.Files.Save(r.Context(), strings.NewReader(sealed), 128<<20)
 	return name, err
 }
 
+func badRowsAAD(cid int64) string { return fmt.Sprintf("import.bad_rows:%d", cid) }
+
 func (w *Web) badRows(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	cid, err := registryCommunity(p)
+	if err != nil {
+		return err
+	}
 	name := r.PathValue("name")
 	if !files.ValidName(name) {
 		return apperr.NotFoundErr()
@@ -142,11 +155,33 @@ func (w *Web) badRows(rw http.ResponseWriter, r *http.Request, p *accounts.Princ
 	if err != nil {
 		return apperr.NotFoundErr()
 	}
-	defer f.Close()
+	sealed, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	// Another community's file does not open with this community's
+	// binding: it does not exist for this actor.
+	plain, err := w.Keys.Decrypt(string(sealed), badRowsAAD(cid))
+	if err != nil {
+		return apperr.NotFoundErr()
+	}
+	body, err := base64.StdEncoding.DecodeString(plain)
+	if err != nil {
+		return err
+	}
+	e := p.Audit(w.Clock.Now(), "registry.import_bad_rows", cid)
+	e.ObjectType, e.ObjectID = "file", name
+	if err := audit.Record(r.Context(), w.DB, e); err != nil {
+		return err
+	}
+	if err := w.Files.Remove(name); err != nil {
+		return err
+	}
 	rw.Header().Set("Content-Type", sheets.XLSX.ContentType())
 	rw.Header().Set("Content-Disposition", `attachment; filename="rows-to-fix.xlsx"`)
 	rw.Header().Set("Cache-Control", "no-store")
-	_, err = io.Copy(rw, f)
+	_, err = rw.Write(body)
 	return err
 }
 

@@ -51,6 +51,15 @@ func TestImportUploadAndExportDownload(t *testing.T) {
 	if st != 200 || !strings.Contains(page, "新增 1 人") || !strings.Contains(page, "/residents/import/bad/") {
 		t.Fatalf("skip-bad upload: %d %s", st, page)
 	}
+	// The rows to fix come down once, then are gone.
+	i := strings.Index(page, "/residents/import/bad/")
+	link := page[i : i+strings.IndexByte(page[i:], '"')]
+	if st, _, body := b.do("GET", link, nil, nil); st != 200 || !strings.HasPrefix(body, "PK") {
+		t.Fatalf("bad rows download: %d", st)
+	}
+	if st, _, _ := b.do("GET", link, nil, nil); st != 404 {
+		t.Fatalf("second bad rows download: %d", st)
+	}
 	st, page = upload(t, b, "x.xlsx", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel", nil)
 	if st != 422 || !strings.Contains(page, ".xls") {
 		t.Fatalf("xls upload: %d", st)

@@ -22,12 +22,14 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/clock"
+	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/files"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/tenancy"
 )
 
@@ -49,6 +51,8 @@ type Deps struct {
 	Calendar *calendar.Service
 	Registry *registry.Service
 	Files    *files.Store
+	Keys     *secret.Keyring // seals files that hold personal data
+	DB       *db.DB          // for audit entries of pages without a service
 	Clock    clock.Clock
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
