@@ -24,7 +24,7 @@ import (
 type SubjectData struct {
 	Account   *accounts.Account `json:"account"`
 	Resident  *Resident         `json:"resident,omitempty"` // unmasked: it is their own
-	Household int               `json:"household_members"` // how many others live there; their data is theirs
+	Household int               `json:"household_members"`  // how many others live there; their data is theirs
 	Erasure   []ErasureRequest  `json:"erasure_requests"`
 	Generated time.Time         `json:"generated_at"`
 }
