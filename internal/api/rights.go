@@ -66,3 +66,21 @@ func (a *API) decideErasure(w http.ResponseWriter, r *http.Request, p *accounts.
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (a *API) linkAccount(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		AccountID int64 `json:"account_id"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := a.Registry.LinkResidentAccount(r.Context(), p, id, in.AccountID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

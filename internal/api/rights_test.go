@@ -62,3 +62,35 @@ func TestDataSubjectRights(t *testing.T) {
 		t.Fatalf("me/data after erasure: %d %s", st, b)
 	}
 }
+
+// Office staff link a resident's login to their record; then the person
+// sees their own data.
+func TestLinkResidentAccount(t *testing.T) {
+	s := server.Start(t, server.Options{Registry: true})
+	admin := s.Login(t, "admin")
+	st, b := s.Do(t, "GET", "/api/v1/residents?q="+"%E7%8E%8B&per_page=1", admin, nil)
+	var list struct{ Items []registry.Resident }
+	if st != 200 || json.Unmarshal(b, &list) != nil || len(list.Items) != 1 {
+		t.Fatalf("find a resident: %d %s", st, b)
+	}
+	r := list.Items[0]
+	st, b = s.Do(t, "POST", "/api/v1/users", admin, map[string]any{"username": "wang-login", "display_name": r.Name,
+		"password": server.Password, "grant": map[string]any{"role": "resident", "household_id": r.HouseholdID}})
+	if st != 201 {
+		t.Fatalf("create login: %d %s", st, b)
+	}
+	var acc struct{ ID int64 }
+	json.Unmarshal(b, &acc)
+	worker := s.Login(t, "worker")
+	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/residents/%d/account", r.ID), worker, map[string]any{"account_id": 1}); st != 422 {
+		t.Fatalf("linking a staff login: %d %s", st, b)
+	}
+	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/residents/%d/account", r.ID), worker, map[string]any{"account_id": acc.ID}); st != 204 {
+		t.Fatalf("link: %d %s", st, b)
+	}
+	tok := s.Login(t, "wang-login")
+	st, b = s.Do(t, "GET", "/api/v1/me/data", tok, nil)
+	if st != 200 || !strings.Contains(string(b), `"resident":{`) || !strings.Contains(string(b), r.Name) {
+		t.Fatalf("me/data after linking: %d %s", st, b)
+	}
+}

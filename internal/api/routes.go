@@ -50,6 +50,7 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/tags", policy.RegistryRead, a.listTags)
 	r.Handle("POST /api/v1/tags", policy.TagsManage, a.addTag)
 	r.Handle("DELETE /api/v1/tags/{id}", policy.TagsManage, a.removeTag)
+	r.Handle("POST /api/v1/residents/{id}/account", policy.ErasureManage, a.linkAccount)
 	r.Handle("GET /api/v1/me/data", policy.MeRead, a.myData)
 	r.Handle("POST /api/v1/me/erasure", policy.MeUpdate, a.requestErasure)
 	r.Handle("GET /api/v1/erasure-requests", policy.ErasureManage, a.listErasures)

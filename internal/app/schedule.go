@@ -16,6 +16,7 @@ const (
 	kindPurgeSessions = "housekeeping.sessions"
 	kindPruneJobs     = "housekeeping.jobs"
 	kindSweepFiles    = "housekeeping.files"
+	kindAgeOut        = "registry.age_out"
 )
 
 // schedule registers the housekeeping every server runs. The scheduler
@@ -34,7 +35,12 @@ func (a *App) schedule() {
 		_, err := a.Files.Sweep(24*time.Hour, a.Clock.Now())
 		return err
 	})
+	a.Jobs.Register(kindAgeOut, func(ctx context.Context, _ jobs.Job) error {
+		_, err := a.Registry.AgeOutChildren(ctx)
+		return err
+	})
 	a.Jobs.Every("purge-sessions", time.Hour, kindPurgeSessions, nil)
+	a.Jobs.Every("age-out-children", 24*time.Hour, kindAgeOut, nil)
 	a.Jobs.Every("prune-jobs", 24*time.Hour, kindPruneJobs, nil)
 	a.Jobs.Every("sweep-files", 24*time.Hour, kindSweepFiles, nil)
 }

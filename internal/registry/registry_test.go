@@ -244,3 +244,22 @@ func count(t *testing.T, d *db.DB, table string) int {
 	}
 	return n
 }
+
+// A child who turns 14 gets an adult's record; until then nothing changes.
+func TestChildrenAgeOut(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		if n, err := w.reg.AgeOutChildren(ctx); err != nil || n != 0 {
+			t.Fatalf("age out now: %d %v", n, err)
+		}
+		w.Clock.Advance(5 * 366 * 24 * time.Hour) // the canary child was 9
+		if n, err := w.reg.AgeOutChildren(ctx); err != nil || n != 1 {
+			t.Fatalf("age out five years on: %d %v", n, err)
+		}
+		r, err := w.reg.Get(ctx, w.A.Worker.Principal(), w.child)
+		if err != nil || r.Child || r.Name != registrytest.CanaryChild || r.Age == nil || *r.Age != 14 {
+			t.Fatalf("grown-up record: %+v %v", r, err)
+		}
+	})
+}

@@ -216,3 +216,37 @@ func (s *Service) LinkAccount(ctx context.Context, q db.Querier, residentID, acc
 	}
 	return nil
 }
+
+// LinkResidentAccount records that the login username belongs to resident
+// id, so that person can see and download their own data. Office staff
+// of the resident's community only; the login must be a resident of it.
+func (s *Service) LinkResidentAccount(ctx context.Context, actor *accounts.Principal, id int64, accountID int64) error {
+	rec, err := s.find(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if !roleMay(actor, rec.cid, mustField("name").Export) {
+		return apperr.ForbiddenErr()
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM grants WHERE account_id = ? AND role = 'resident' AND community_id = ?`,
+		accountID, rec.cid).Scan(&n); err != nil {
+		return fmt.Errorf("registry: check login: %w", err)
+	}
+	if n == 0 {
+		return apperr.New(apperr.Invalid, "error.invalid").Field("account_id", "registry.link.not_resident", nil)
+	}
+	now := s.clock.Now()
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE residents SET account_id = ?, updated_at = ? WHERE id = ?`, accountID, now, id)
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "registry.link.taken")
+		}
+		if err != nil {
+			return fmt.Errorf("registry: link: %w", err)
+		}
+		e := actor.Audit(now, "resident.link_account", rec.cid)
+		e.ObjectType, e.ObjectID, e.Detail = "resident", fmt.Sprint(id), fmt.Sprint(accountID)
+		return audit.Record(ctx, tx, e)
+	})
+}
