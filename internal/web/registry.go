@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/linli/linli/internal/accounts"
@@ -14,12 +15,15 @@ import (
 )
 
 // registryCommunity is the community whose registry the actor works in:
-// the first where they hold a registry role.
+// the first where they hold an office role (admin, worker), else the first
+// where they are a grid worker — so someone who is a grid worker in one
+// community and a worker in another imports and exports where they may.
 func registryCommunity(p *accounts.Principal) (int64, error) {
-	for _, g := range p.Grants {
-		switch g.Role {
-		case accounts.Admin, accounts.Worker, accounts.Grid:
-			return g.CommunityID, nil
+	for _, roles := range [][]accounts.Role{{accounts.Admin, accounts.Worker}, {accounts.Grid}} {
+		for _, g := range p.Grants {
+			if slices.Contains(roles, g.Role) {
+				return g.CommunityID, nil
+			}
 		}
 	}
 	return 0, apperr.ForbiddenErr()
