@@ -232,6 +232,32 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 		rep.collectBad(rows)
 		return rep, nil
 	}
+	// Validation and sealing happen here, before the write transaction,
+	// so a long import holds the database's writer for lookups and writes
+	// only.
+	sl := sealer{s.keys, cid}
+	ready := make([]prepared, len(rows))
+	for i := range rows {
+		if rows[i].bad {
+			continue
+		}
+		p, err := prepare(sl, rows[i].Input, s.clock.Now())
+		if err != nil {
+			var ae *apperr.Error
+			if !errors.As(err, &ae) {
+				return nil, err
+			}
+			rows[i].bad = true
+			for f, fe := range ae.Fields {
+				rep.Problems = append(rep.Problems, Problem{Row: rows[i].Number, Column: f, Key: fe.Key, Args: fe.Args})
+			}
+			continue
+		}
+		ready[i] = p
+		if o.Progress != nil && i%2000 == 0 {
+			o.Progress(i/2, len(rows))
+		}
+	}
 	errRollback := errors.New("rollback")
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		l := s.NewLoader(tx, cid)
@@ -246,7 +272,7 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 		for i := range rows {
 			r := &rows[i]
 			if o.Progress != nil && i%500 == 0 {
-				o.Progress(i, len(rows))
+				o.Progress(len(rows)/2+i/2, len(rows))
 			}
 			if r.bad {
 				continue
@@ -283,9 +309,7 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 			if err != nil {
 				return err
 			}
-			in := r.Input
-			in.HouseholdID = hid
-			_, created, err := l.Resident(ctx, in, time.Time{})
+			_, created, err := l.write(ctx, ready[i], hid, time.Time{})
 			if err != nil {
 				var ae *apperr.Error
 				if errors.As(err, &ae) {

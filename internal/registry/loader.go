@@ -150,14 +150,44 @@ func (l *Loader) Household(ctx context.Context, buildingID int64, unit, room, ph
 // It returns the id and whether the row was new. Validation errors are
 // returned as they are, for the caller's row report.
 func (l *Loader) Resident(ctx context.Context, in Input, movedIn time.Time) (int64, bool, error) {
-	c, err := validate(in, l.now)
+	p, err := prepare(l.sl, in, l.now)
 	if err != nil {
 		return 0, false, err
 	}
-	cols, err := c.columns(l.sl)
-	if err != nil {
-		return 0, false, err
+	return l.write(ctx, p, in.HouseholdID, movedIn)
+}
+
+// prepared is a resident validated and sealed, ready to write: imports
+// prepare every row before they open the write transaction, so the
+// transaction does lookups and writes only.
+type prepared struct {
+	c    clean
+	cols map[string]any
+}
+
+func prepare(sl sealer, in Input, now time.Time) (prepared, error) {
+	if in.HouseholdID == 0 {
+		in.HouseholdID = 1 // placed when written; validate wants one
 	}
+	c, err := validate(in, now)
+	if err != nil {
+		return prepared{}, err
+	}
+	cols, err := c.columns(sl)
+	if err != nil {
+		return prepared{}, err
+	}
+	return prepared{c: c, cols: cols}, nil
+}
+
+// write stores a prepared resident in household hid.
+func (l *Loader) write(ctx context.Context, p prepared, hid int64, movedIn time.Time) (int64, bool, error) {
+	c, cols := p.c, make(map[string]any, len(p.cols))
+	for k, v := range p.cols {
+		cols[k] = v
+	}
+	c.in.HouseholdID, cols["household_id"] = hid, hid
+	var err error
 	var existing int64
 	if c.in.IDNumber != "" {
 		existing, err = l.id(ctx, `SELECT id FROM residents WHERE community_id = ? AND id_bidx = ?`, l.cid, cols["id_bidx"])
