@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/linli/linli/internal/app"
 	"github.com/linli/linli/internal/config"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/demo"
@@ -35,11 +34,7 @@ func genCmd(ctx context.Context, e Env, args []string) error {
 	if n < 1 || n > 2000 {
 		return usagef("--communities must be from 1 to 2000")
 	}
-	key, _, err := c.LoadKey(false)
-	if err != nil {
-		return err
-	}
-	a, err := app.New(ctx, c, app.Options{Log: logger(e, "warn"), Key: key})
+	a, err := openApp(ctx, e, c)
 	if err != nil {
 		return err
 	}

@@ -98,11 +98,7 @@ func importCmd(ctx context.Context, e Env, args []string) error {
 		printProblems(e.Stdout, l, problems)
 		return fmt.Errorf("%s", i18n.T(l, "import.nothing_written", map[string]any{"n": len(problems)}))
 	}
-	key, _, err := c.LoadKey(false)
-	if err != nil {
-		return err
-	}
-	a, err := app.New(ctx, c, app.Options{Log: logger(e, "warn"), Key: key})
+	a, err := openApp(ctx, e, c)
 	if err != nil {
 		return err
 	}
@@ -222,11 +218,7 @@ func exportCmd(ctx context.Context, e Env, args []string) error {
 	if strings.EqualFold(filepath.Ext(pos[0]), ".csv") {
 		format = sheets.CSV
 	}
-	key, _, err := c.LoadKey(false)
-	if err != nil {
-		return err
-	}
-	a, err := app.New(ctx, c, app.Options{Log: logger(e, "warn"), Key: key})
+	a, err := openApp(ctx, e, c)
 	if err != nil {
 		return err
 	}

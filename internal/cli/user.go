@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/linli/linli/internal/accounts"
-	"github.com/linli/linli/internal/app"
 	"github.com/linli/linli/internal/config"
 	"github.com/linli/linli/internal/tenancy"
 )
@@ -54,11 +53,7 @@ func user(ctx context.Context, e Env, args []string) error {
 		return usagef("give exactly one username")
 	}
 	username := pos[0]
-	key, _, err := c.LoadKey(false)
-	if err != nil {
-		return err
-	}
-	a, err := app.New(ctx, c, app.Options{Log: logger(e, "warn"), Key: key})
+	a, err := openApp(ctx, e, c)
 	if err != nil {
 		return err
 	}
