@@ -64,6 +64,10 @@ func TestImportUploadAndExportDownload(t *testing.T) {
 	if st != 422 || !strings.Contains(page, ".xls") {
 		t.Fatalf("xls upload: %d", st)
 	}
+	// 25 MB of noise posing as a workbook: refused as too large, nothing read.
+	if st, _ := upload(t, b, "big.xlsx", "PK\x03\x04"+strings.Repeat("\x9c", 25<<20), nil); st != 413 {
+		t.Fatalf("25 MB upload: %d", st)
+	}
 	// Export: masked by default; unmasked needs a reason.
 	st, _, body := b.do("POST", "/residents/export", url.Values{"format": {"csv"}}, nil)
 	if st != 200 || !strings.Contains(body, "新来的") || strings.Contains(body, good) || !strings.Contains(body, "1301**********") {
