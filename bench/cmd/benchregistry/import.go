@@ -70,7 +70,7 @@ func runImport(ctx context.Context, e *env, f flags) (*importResult, error) {
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {
-				return nil, err
+				return res, err // with the rounds done so far
 			}
 		}
 		r.loadEnd = loadavg()

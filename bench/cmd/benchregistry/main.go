@@ -90,10 +90,12 @@ func run(ctx context.Context, f flags) error {
 	fmt.Fprintf(out, "- load average at start: %s\n", loadavg())
 	if f.only != "search" {
 		r, err := runImport(ctx, env, f)
+		if r != nil && len(r.rounds) > 0 {
+			r.report(out, env)
+		}
 		if err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
-		r.report(out, env)
 	}
 	if f.only != "import" {
 		r, err := runSearch(ctx, env, f)
