@@ -46,9 +46,16 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request, _ *accounts.Princip
 		v := w.view(rw, r, nil, "", "login.title", loginData{Username: user, Next: localPath(r.PostForm.Get("next")), Error: msg})
 		return w.render(rw, e.Code.Status(), "login", v)
 	}
+	// Max-Age, not Expires: the lifetime is measured on the server's clock,
+	// so a phone whose clock is wrong (or a server on a test clock) neither
+	// drops the cookie at once nor keeps it past the session's end.
+	maxAge := int(sess.ExpiresAt.Sub(w.Clock.Now()) / time.Second)
+	if maxAge < 1 {
+		maxAge = 1
+	}
 	http.SetCookie(rw, &http.Cookie{
 		Name: CookieName, Value: sess.Token, Path: "/", HttpOnly: true, Secure: w.SecureCookies,
-		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt,
+		SameSite: http.SameSiteLaxMode, MaxAge: maxAge,
 	})
 	http.Redirect(rw, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 	return nil
@@ -100,7 +107,7 @@ func (w *Web) prefs(rw http.ResponseWriter, r *http.Request, p *accounts.Princip
 
 func (w *Web) setPrefCookie(rw http.ResponseWriter, name, value string) {
 	http.SetCookie(rw, &http.Cookie{Name: name, Value: value, Path: "/", Secure: w.SecureCookies,
-		SameSite: http.SameSiteLaxMode, HttpOnly: true, Expires: time.Now().Add(365 * 24 * time.Hour)})
+		SameSite: http.SameSiteLaxMode, HttpOnly: true, MaxAge: 365 * 24 * 60 * 60})
 }
 
 // formError classifies a failure to read a form body.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/testkit/server"
 	"github.com/linli/linli/internal/web"
 )
@@ -204,5 +205,44 @@ func TestStaticAssetsAreEmbeddedAndCached(t *testing.T) {
 		if strings.Contains(page, `src="`+p) || strings.Contains(page, `href="`+p) {
 			t.Errorf("page loads something from another host")
 		}
+	}
+}
+
+// TestSessionCookieSurvivesClockSkew signs in to a server whose clock is years
+// away from the browser's, both ways. With an absolute Expires the browser
+// would drop the cookie at once (server behind) or keep it for years (ahead);
+// Max-Age is counted from when the browser receives it.
+func TestSessionCookieSurvivesClockSkew(t *testing.T) {
+	for _, now := range []time.Time{
+		time.Date(2020, 1, 6, 9, 0, 0, 0, clock.Shanghai),
+		time.Date(2031, 6, 2, 9, 0, 0, 0, clock.Shanghai),
+	} {
+		s := server.Start(t, server.Options{Now: now})
+		b := newBrowser(t, s)
+		if st, loc := b.login("worker", server.Password); st != http.StatusSeeOther || loc != "/" {
+			t.Fatalf("%s: login: %d → %q", now.Format("2006"), st, loc)
+		}
+		st, _, body := b.do("GET", "/", nil, nil)
+		expect(t, now.Format("2006")+": home after login", st, 200, body, "您好，王芳")
+	}
+	s := server.Start(t, server.Options{})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(s.URL+"/login", url.Values{"username": {"worker"}, "password": {server.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	found := false
+	for _, c := range resp.Cookies() {
+		if c.Name != web.CookieName {
+			continue
+		}
+		found = true
+		if c.MaxAge != 12*60*60 || !c.Expires.IsZero() {
+			t.Errorf("session cookie: Max-Age %d, Expires %v; want Max-Age 43200 (12 h staff), no Expires", c.MaxAge, c.Expires)
+		}
+	}
+	if !found {
+		t.Errorf("login set no session cookie (status %d)", resp.StatusCode)
 	}
 }
