@@ -197,3 +197,26 @@ func (s *Service) RevokeGrant(ctx context.Context, actor *Principal, grantID int
 		return audit.Record(ctx, tx, e)
 	})
 }
+
+// EnsureGrantTx gives an account a role inside the caller's transaction,
+// when it does not hold it already: a domain granting a role as the
+// consequence of its own change (registering as a volunteer makes the
+// account a volunteer). The caller has checked the actor's right to make
+// that change and audits it. Call Invalidate after the commit.
+func (s *Service) EnsureGrantTx(ctx context.Context, tx *db.Tx, actor *Principal, g Grant, now time.Time) error {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM grants WHERE account_id = ? AND role = ? AND community_id = ?
+		AND COALESCE(team_id, 0) = ? AND COALESCE(organisation_id, 0) = ? AND COALESCE(grid_id, 0) = ?`,
+		g.AccountID, string(g.Role), g.CommunityID, g.TeamID, g.OrganisationID, g.GridID).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("accounts: find grant: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return insertGrant(ctx, tx, actor, g, now)
+}
+
+// Invalidate drops cached principals, so a grant given by another domain
+// applies to the holder's next request.
+func (s *Service) Invalidate() { s.cache.clear() }

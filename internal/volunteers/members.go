@@ -1,0 +1,242 @@
+package volunteers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/db"
+)
+
+// Member roles in a team.
+const (
+	RoleMember = "member"
+	RoleDeputy = "deputy"
+	RoleLeader = "leader"
+)
+
+// Eligibility is the outcome of the age and consent rules for one person
+// and one team or activity.
+type Eligibility struct {
+	Age         int
+	Accompanied bool // under the accompany age: the guardian comes along
+}
+
+// Eligible applies the rules to volunteer id for something with the age
+// range [minAge, maxAge] (nil: the community's default minimum, no
+// maximum), on date on. It is the one check teams and activities share.
+func (s *Service) Eligible(ctx context.Context, q db.Querier, id int64, minAge, maxAge *int, on time.Time) (Eligibility, error) {
+	var cid int64
+	var status string
+	var rid sql.NullInt64
+	var birth sql.NullString
+	err := q.QueryRow(ctx, `SELECT community_id, status, resident_id, birth_date FROM volunteers WHERE id = ?`, id).Scan(&cid, &status, &rid, &birth)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Eligibility{}, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return Eligibility{}, fmt.Errorf("volunteers: eligible: %w", err)
+	}
+	if status != "active" {
+		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.inactive")
+	}
+	b := birth.String
+	if rid.Valid {
+		p, ok, err := s.reg.Person(ctx, cid, rid.Int64)
+		if err != nil {
+			return Eligibility{}, err
+		}
+		if !ok || p.MovedOut {
+			return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.moved_out")
+		}
+		b = p.BirthDate
+	}
+	age := ageOn(b, on)
+	if age < 0 {
+		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.birth.unknown")
+	}
+	rules, err := s.AgeRules(ctx, cid)
+	if err != nil {
+		return Eligibility{}, err
+	}
+	low := rules.MinAge
+	if minAge != nil {
+		low = *minAge
+	}
+	if age < low || (maxAge != nil && age > *maxAge) {
+		hi := -1
+		if maxAge != nil {
+			hi = *maxAge
+		}
+		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside").With(map[string]any{"age": age, "min": low, "max": hi})
+	}
+	var consents, guardian int
+	if err := q.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'general' AND withdrawn_at IS NULL),
+		(SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'guardian' AND withdrawn_at IS NULL)`, id, id).Scan(&consents, &guardian); err != nil {
+		return Eligibility{}, fmt.Errorf("volunteers: consents: %w", err)
+	}
+	if consents == 0 {
+		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.consent.missing")
+	}
+	if age < rules.ConsentUnder && guardian == 0 {
+		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.guardian.consent_missing")
+	}
+	return Eligibility{Age: age, Accompanied: age < rules.AccompanyUnder}, nil
+}
+
+// leads reports whether the actor may manage team id's members: the
+// office, or a leader of that team.
+func (s *Service) leads(r reach, team int64) bool {
+	if r.office {
+		return true
+	}
+	for _, t := range r.teams {
+		if t == team {
+			return true
+		}
+	}
+	return false
+}
+
+// Join adds volunteer vid to team id. The office and the team's leaders
+// add anyone they see; a volunteer adds themselves and a guardian their
+// child. The team's age range (or the community's minimum) and the
+// consent rules apply; a child under the accompany age joins accompanied.
+func (s *Service) Join(ctx context.Context, actor *accounts.Principal, team, vid int64, role string) (*TeamRole, error) {
+	cid, err := s.TeamCommunity(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.member(ctx, actor, cid)
+	if err != nil {
+		return nil, err
+	}
+	v, _, err := s.find(ctx, actor, vid)
+	if err != nil {
+		return nil, err
+	}
+	if v.cid != cid {
+		return nil, apperr.NotFoundErr()
+	}
+	if role == "" {
+		role = RoleMember
+	}
+	if role != RoleMember && role != RoleDeputy && role != RoleLeader {
+		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("role", "team.role.invalid", nil)
+	}
+	if !s.leads(r, team) {
+		rel, err := s.relation(ctx, r, v)
+		if err != nil {
+			return nil, err
+		}
+		if rel != asSelf {
+			return nil, apperr.ForbiddenErr()
+		}
+		if role != RoleMember {
+			return nil, apperr.ForbiddenErr()
+		}
+	}
+	if role == RoleLeader && !r.office {
+		return nil, apperr.ForbiddenErr()
+	}
+	var minAge, maxAge sql.NullInt64
+	var name string
+	if err := s.db.QueryRow(ctx, `SELECT name, min_age, max_age FROM teams WHERE id = ?`, team).Scan(&name, &minAge, &maxAge); err != nil {
+		return nil, fmt.Errorf("volunteers: team: %w", err)
+	}
+	now := s.clock.Now()
+	var out TeamRole
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		el, err := s.Eligible(ctx, tx, vid, nullInt(minAge), nullInt(maxAge), now)
+		if err != nil {
+			return err
+		}
+		if role == RoleLeader && el.Age < 18 {
+			return apperr.New(apperr.Invalid, "team.leader.adult")
+		}
+		today := s.today()
+		_, err = tx.Exec(ctx, `INSERT INTO team_members (community_id, team_id, volunteer_id, role, accompanied, joined_on, added_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, cid, team, vid, role, el.Accompanied, today, nullID(actor.AccountID), now)
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "team.member.exists")
+		}
+		if err != nil {
+			return fmt.Errorf("volunteers: join: %w", err)
+		}
+		out = TeamRole{TeamID: team, Team: name, Role: role, JoinedOn: today, Accompanied: el.Accompanied}
+		if role == RoleLeader && v.accountID.Valid {
+			// Leading a team is a role in Linli too: it opens the members' list.
+			g := accounts.Grant{AccountID: v.accountID.Int64, Role: accounts.Leader, CommunityID: cid, TeamID: team}
+			if err := s.acc.EnsureGrantTx(ctx, tx, actor, g, now); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, actor, "team.join", cid, "team", team, fmt.Sprintf("volunteer %d %s", vid, role))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if role == RoleLeader {
+		s.acc.Invalidate()
+	}
+	return &out, nil
+}
+
+func nullInt(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	i := int(n.Int64)
+	return &i
+}
+
+// Leave ends volunteer vid's membership of team id (the history stays).
+// The office, the team's leaders, the volunteer and their guardian may.
+func (s *Service) Leave(ctx context.Context, actor *accounts.Principal, team, vid int64) error {
+	cid, err := s.TeamCommunity(ctx, team)
+	if err != nil {
+		return err
+	}
+	r, err := s.member(ctx, actor, cid)
+	if err != nil {
+		return err
+	}
+	v, _, err := s.find(ctx, actor, vid)
+	if err != nil {
+		return err
+	}
+	if !s.leads(r, team) {
+		rel, err := s.relation(ctx, r, v)
+		if err != nil {
+			return err
+		}
+		if rel != asSelf {
+			return apperr.ForbiddenErr()
+		}
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE team_members SET left_on = ? WHERE team_id = ? AND volunteer_id = ? AND left_on IS NULL`, s.today(), team, vid)
+		if err != nil {
+			return fmt.Errorf("volunteers: leave: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.NotFoundErr()
+		}
+		if v.accountID.Valid {
+			// A leader who leaves stops leading: the grant goes with them.
+			if _, err := tx.Exec(ctx, `DELETE FROM grants WHERE account_id = ? AND role = ? AND team_id = ?`, v.accountID.Int64, string(accounts.Leader), team); err != nil {
+				return fmt.Errorf("volunteers: end leader grant: %w", err)
+			}
+		}
+		return s.record(ctx, tx, actor, "team.leave", cid, "team", team, fmt.Sprintf("volunteer %d", vid))
+	})
+	if err == nil {
+		s.acc.Invalidate()
+	}
+	return err
+}

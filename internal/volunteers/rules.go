@@ -1,0 +1,280 @@
+package volunteers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/db"
+)
+
+// MaskChildName shows a child's name the way certificates and public
+// pages do: first and last character, the middle hidden (刘小嘉 → 刘*嘉,
+// 刘嘉 → 刘*).
+func MaskChildName(name string) string {
+	r := []rune(name)
+	switch len(r) {
+	case 0:
+		return ""
+	case 1:
+		return "*"
+	case 2:
+		return string(r[0]) + "*"
+	}
+	return string(r[0]) + strings.Repeat("*", len(r)-2) + string(r[len(r)-1])
+}
+
+// AgeRules returns community cid's age rules, or the defaults.
+func (s *Service) AgeRules(ctx context.Context, cid int64) (AgeRules, error) {
+	var a AgeRules
+	err := s.db.QueryRow(ctx, `SELECT min_age, accompany_under, consent_under FROM age_rules WHERE community_id = ?`, cid).
+		Scan(&a.MinAge, &a.AccompanyUnder, &a.ConsentUnder)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DefaultAgeRules, nil
+	}
+	if err != nil {
+		return a, fmt.Errorf("volunteers: age rules: %w", err)
+	}
+	return a, nil
+}
+
+// SetAgeRules changes a community's age rules (admins and workers).
+func (s *Service) SetAgeRules(ctx context.Context, actor *accounts.Principal, cid int64, a AgeRules) error {
+	r, err := s.reachOf(ctx, actor, cid)
+	if err != nil {
+		return err
+	}
+	if !r.office {
+		return apperr.ForbiddenErr()
+	}
+	var v apperr.Validation
+	if a.MinAge < 0 || a.MinAge > 18 {
+		v.Add("min_age", "volunteer.rules.range", nil)
+	}
+	if a.AccompanyUnder < 0 || a.AccompanyUnder > 18 {
+		v.Add("accompany_under", "volunteer.rules.range", nil)
+	}
+	// The law needs a guardian for under-14s at least; 18 is the adult age.
+	if a.ConsentUnder < 14 || a.ConsentUnder > 18 {
+		v.Add("consent_under", "volunteer.rules.consent", nil)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE age_rules SET min_age = ?, accompany_under = ?, consent_under = ?, updated_by = ?, updated_at = ? WHERE community_id = ?`,
+			a.MinAge, a.AccompanyUnder, a.ConsentUnder, nullID(actor.AccountID), now, cid)
+		if err != nil {
+			return fmt.Errorf("volunteers: set age rules: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO age_rules (community_id, min_age, accompany_under, consent_under, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				cid, a.MinAge, a.AccompanyUnder, a.ConsentUnder, nullID(actor.AccountID), now); err != nil {
+				return fmt.Errorf("volunteers: set age rules: %w", err)
+			}
+		}
+		return s.record(ctx, tx, actor, "volunteer.age_rules", cid, "community", cid, fmt.Sprintf("%d/%d/%d", a.MinAge, a.AccompanyUnder, a.ConsentUnder))
+	})
+}
+
+// Skills lists the community's managed skill names.
+func (s *Service) Skills(ctx context.Context, cid int64) ([]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT name FROM skills WHERE community_id = ? ORDER BY id`, cid)
+	if err != nil {
+		return nil, fmt.Errorf("volunteers: skills: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// AddSkill adds a skill to the community's list (admins and workers).
+func (s *Service) AddSkill(ctx context.Context, actor *accounts.Principal, cid int64, name string) error {
+	r, err := s.reachOf(ctx, actor, cid)
+	if err != nil {
+		return err
+	}
+	if !r.office {
+		return apperr.ForbiddenErr()
+	}
+	name = strings.TrimSpace(name)
+	if n := len([]rune(name)); n == 0 || n > 20 || hasControl(name) || strings.ContainsAny(name, ",，、") {
+		return apperr.New(apperr.Invalid, "error.invalid").Field("name", "volunteer.skill.invalid", nil)
+	}
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO skills (community_id, name, created_at) VALUES (?, ?, ?)`, cid, name, s.clock.Now())
+		if db.IsUniqueViolation(err) {
+			return apperr.New(apperr.Conflict, "volunteer.skill.exists")
+		}
+		if err != nil {
+			return fmt.Errorf("volunteers: add skill: %w", err)
+		}
+		return s.record(ctx, tx, actor, "skill.add", cid, "skill", name, name)
+	})
+}
+
+// Update changes a volunteer's profile (skills, categories, availability,
+// grids): the office, or the volunteer themselves.
+func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int64, in Input) (*Volunteer, error) {
+	v, r, err := s.find(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := s.relation(ctx, r, v)
+	if err != nil {
+		return nil, err
+	}
+	if rel != asOffice && rel != asSelf {
+		return nil, apperr.ForbiddenErr()
+	}
+	var val apperr.Validation
+	prof, err := s.checkProfile(ctx, s.db, v.cid, in, &val)
+	if err != nil {
+		return nil, err
+	}
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE volunteers SET skills_other = ?, categories = ?, availability = ?, updated_at = ? WHERE id = ?`,
+			prof.skillsOther, prof.categories, prof.availability, s.clock.Now(), id); err != nil {
+			return fmt.Errorf("volunteers: update: %w", err)
+		}
+		if err := writeProfile(ctx, tx, id, prof); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "volunteer.update", v.cid, "volunteer", id, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}
+
+// AddConsent records one more consent (publicity given later, a new
+// guardian consent) for the office, the volunteer or their guardian.
+func (s *Service) AddConsent(ctx context.Context, actor *accounts.Principal, id int64, kind string, g *GuardianInput) (*Volunteer, error) {
+	v, r, err := s.find(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := s.relation(ctx, r, v)
+	if err != nil {
+		return nil, err
+	}
+	if rel != asOffice && rel != asSelf {
+		return nil, apperr.ForbiddenErr()
+	}
+	var val apperr.Validation
+	var guardian int64
+	var relation, scope string
+	givenOn := s.today()
+	switch kind {
+	case "general", "publicity":
+	case "guardian":
+		minor, ok, err := s.reg.Person(ctx, v.cid, v.residentID.Int64)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			val.Add("kind", "volunteer.minor.must_be_resident", nil)
+			return nil, val.Err()
+		}
+		p, err := s.checkGuardian(ctx, v.cid, g, minor, s.clock.Now(), &val)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			guardian, relation, scope = p.ResidentID, strings.TrimSpace(g.Relation), strings.TrimSpace(g.Scope)
+			if g.GivenOn != "" {
+				givenOn = g.GivenOn
+			}
+		}
+	default:
+		val.Add("kind", "volunteer.consent.kind", nil)
+	}
+	if err := val.Err(); err != nil {
+		return nil, err
+	}
+	givenBy := "self"
+	if kind == "guardian" {
+		givenBy = "guardian"
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := s.insertConsent(ctx, tx, actor, v.cid, id, kind, scope, givenOn, givenBy, guardian, relation); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "consent.add", v.cid, "volunteer", id, kind)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}
+
+// WithdrawConsent withdraws a consent and returns the record as the actor
+// now sees it (nil when they no longer do). Withdrawing the general consent or
+// a minor's guardian consent ends the volunteer's team memberships: they
+// can no longer take part.
+func (s *Service) WithdrawConsent(ctx context.Context, actor *accounts.Principal, id, consentID int64) (*Volunteer, error) {
+	v, r, err := s.find(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := s.relation(ctx, r, v)
+	if err != nil {
+		return nil, err
+	}
+	if rel != asOffice && rel != asSelf {
+		return nil, apperr.ForbiddenErr()
+	}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var kind string
+		err := tx.QueryRow(ctx, `SELECT kind FROM consents WHERE id = ? AND volunteer_id = ? AND withdrawn_at IS NULL`, consentID, id).Scan(&kind)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.NotFoundErr()
+		}
+		if err != nil {
+			return fmt.Errorf("volunteers: find consent: %w", err)
+		}
+		now := s.clock.Now()
+		if _, err := tx.Exec(ctx, `UPDATE consents SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ?`, now, nullID(actor.AccountID), consentID); err != nil {
+			return fmt.Errorf("volunteers: withdraw consent: %w", err)
+		}
+		if kind == "general" || kind == "guardian" {
+			var left int
+			if kind == "guardian" {
+				if err := tx.QueryRow(ctx, `SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'guardian' AND withdrawn_at IS NULL`, id).Scan(&left); err != nil {
+					return fmt.Errorf("volunteers: guardian consents: %w", err)
+				}
+			}
+			if left == 0 {
+				if _, err := tx.Exec(ctx, `UPDATE team_members SET left_on = ? WHERE volunteer_id = ? AND left_on IS NULL`, s.today(), id); err != nil {
+					return fmt.Errorf("volunteers: end memberships: %w", err)
+				}
+			}
+		}
+		return s.record(ctx, tx, actor, "consent.withdraw", v.cid, "volunteer", id, kind)
+	})
+	if err != nil {
+		return nil, err
+	}
+	after, err := s.Get(ctx, actor, id)
+	if apperr.Is(err, apperr.NotFound) {
+		// A guardian who withdrew their consent no longer sees the record.
+		return nil, nil
+	}
+	return after, err
+}
