@@ -19,17 +19,19 @@ import (
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/tenancy"
+	"github.com/linli/linli/internal/volunteers"
 )
 
 // Deps are the services the API uses.
 type Deps struct {
-	Log      *slog.Logger
-	DB       *db.DB // for the audit log, which has no service of its own
-	Accounts *accounts.Service
-	Tenancy  *tenancy.Store
-	Notify   *notify.Service
-	Calendar *calendar.Service
-	Registry *registry.Service
+	Log        *slog.Logger
+	DB         *db.DB // for the audit log, which has no service of its own
+	Accounts   *accounts.Service
+	Tenancy    *tenancy.Store
+	Notify     *notify.Service
+	Calendar   *calendar.Service
+	Registry   *registry.Service
+	Volunteers *volunteers.Service
 }
 
 // API serves /api/v1.

@@ -33,26 +33,28 @@ import (
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/sheets"
 	"github.com/linli/linli/internal/tenancy"
+	"github.com/linli/linli/internal/volunteers"
 	"github.com/linli/linli/internal/web"
 )
 
 // App is a running instance.
 type App struct {
-	Config   config.Config
-	Log      *slog.Logger
-	Clock    clock.Clock
-	DB       *db.DB
-	Keys     *secret.Keyring
-	Accounts *accounts.Service
-	Tenancy  *tenancy.Store
-	Jobs     *jobs.Runner
-	Notify   *notify.Service
-	Calendar *calendar.Service
-	Files    *files.Store
-	Registry *registry.Service
-	Web      *web.Web
-	API      *api.API
-	Handler  http.Handler
+	Config     config.Config
+	Log        *slog.Logger
+	Clock      clock.Clock
+	DB         *db.DB
+	Keys       *secret.Keyring
+	Accounts   *accounts.Service
+	Tenancy    *tenancy.Store
+	Jobs       *jobs.Runner
+	Notify     *notify.Service
+	Calendar   *calendar.Service
+	Files      *files.Store
+	Registry   *registry.Service
+	Volunteers *volunteers.Service
+	Web        *web.Web
+	API        *api.API
+	Handler    http.Handler
 
 	ready atomic.Bool
 }
@@ -100,6 +102,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	})
 	a.Calendar = calendar.New(d, o.Clock)
 	a.Registry = registry.New(d, keys, o.Clock)
+	a.Volunteers = volunteers.New(d, keys, o.Clock, a.Registry, a.Accounts)
 	a.Files = &files.Store{Dir: filepath.Join(cfg.DataDir, "files")}
 	a.Jobs = jobs.NewRunner(d, jobs.Config{Workers: cfg.Workers, Clock: o.Clock, Logger: o.Log})
 	a.Notify = notify.New(d, notify.Config{Clock: o.Clock, SMTP: smtpConfig(cfg), BaseURL: cfg.PublicURL,
@@ -151,7 +154,7 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial

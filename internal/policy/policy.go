@@ -54,6 +54,15 @@ const (
 	RegistryImport    Action = "registry.import"
 	ErasureManage     Action = "registry.erasure"
 	TagsManage        Action = "registry.tags"
+	VolunteersRead    Action = "volunteers.read"
+	VolunteersEdit    Action = "volunteers.edit"
+	VolunteersReveal  Action = "volunteers.reveal"
+	VolunteerRules    Action = "volunteers.rules"
+	TeamsRead         Action = "teams.read"
+	TeamsManage       Action = "teams.manage"
+	TeamMembers       Action = "teams.members"
+	OrgsRead          Action = "organisations.read"
+	OrgsManage        Action = "organisations.manage"
 	Static            Action = "static"
 	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
@@ -99,6 +108,19 @@ var Rules = map[Action]Rule{
 	RegistryImport: {Roles: office, Doc: "import residents from Excel or CSV"},
 	ErasureManage:  {Roles: office, Doc: "carry out or refuse residents' erasure requests"},
 	TagsManage:     {Roles: admin, Doc: "add and remove the community's resident tags"},
+	// The volunteer matrix: the service narrows every row to the actor's
+	// reach (the office: all; grid workers: names and skills; a leader:
+	// their team's members; anyone else: themselves and the children they
+	// are guardian of), see volunteers.reach.
+	VolunteersRead:   {Roles: community, Doc: "list and open volunteer profiles within one's reach"},
+	VolunteersEdit:   {Roles: community, Doc: "register a volunteer (oneself, one's child, or anyone for the office), change a profile, record or withdraw consent"},
+	VolunteersReveal: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "unmask a volunteer's phone, with a reason (audited; a leader: own team's members)"},
+	VolunteerRules:   {Roles: office, Doc: "set the community's volunteer age rules and skill list"},
+	TeamsRead:        {Roles: community, Doc: "the community's teams and what backs them"},
+	TeamsManage:      {Roles: office, Doc: "create and change teams"},
+	TeamMembers:      {Roles: community, Doc: "join or leave a team (oneself, one's child; a leader: their team; the office: any)"},
+	OrgsRead:         {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Partner}, Doc: "partner organisations (a partner: their own)"},
+	OrgsManage:       {Roles: office, Doc: "create and change organisations, record commitments"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

@@ -88,6 +88,7 @@ func TestPermitsMatrix(t *testing.T) {
 	all := []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader,
 		accounts.Volunteer, accounts.Resident, accounts.Partner, accounts.Street}
 	adminOnly := []accounts.Role{accounts.Admin}
+	community := all[:7] // every role with a community grant; not the street
 	want := map[policy.Action][]accounts.Role{
 		policy.UsersList:         adminOnly,
 		policy.UsersCreate:       adminOnly,
@@ -104,6 +105,15 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.RegistryImport:    {accounts.Admin, accounts.Worker},
 		policy.ErasureManage:     {accounts.Admin, accounts.Worker},
 		policy.TagsManage:        adminOnly,
+		policy.VolunteersRead:    community,
+		policy.VolunteersEdit:    community,
+		policy.VolunteersReveal:  {accounts.Admin, accounts.Worker, accounts.Leader},
+		policy.VolunteerRules:    {accounts.Admin, accounts.Worker},
+		policy.TeamsRead:         community,
+		policy.TeamsManage:       {accounts.Admin, accounts.Worker},
+		policy.TeamMembers:       community,
+		policy.OrgsRead:          {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Partner},
+		policy.OrgsManage:        {accounts.Admin, accounts.Worker},
 		policy.CalendarRead:      all,
 		policy.Logout:            all,
 		policy.Home:              all,
