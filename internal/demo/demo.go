@@ -56,6 +56,7 @@ var Steps = []Step{
 	{Name: "2026-11-foundation", Run: foundation},
 	{Name: "2026-11-calendar-inbox", Run: calendarAndInbox},
 	{Name: RegistryStep, Run: registryStep},
+	{Name: VolunteersStep, Run: volunteersStep},
 }
 
 // RegistryStep is the name of the step that loads the registry.

@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/linli/linli/internal/demo"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/testkit/server"
+	"github.com/linli/linli/internal/volunteers"
 )
 
 // The demo community has its real size, and seeding twice adds nothing.
@@ -49,5 +51,75 @@ func TestDemoCommunityAtRealSize(t *testing.T) {
 	st2, _ := s.Registry.Stats(ctx, accounts.Console("test"), cs[0].ID, nil)
 	if st2.Residents != st.Residents || st2.Households != st.Households {
 		t.Fatalf("second run changed the registry: %+v", st2)
+	}
+}
+
+// The demo's volunteer matrix is the article's: eleven teams with members,
+// a children's team of about forty 5-14-year-olds each with a guardian's
+// consent, at least 300 volunteers, many in more than one team, and the
+// named logins in their places.
+func TestDemoVolunteerMatrix(t *testing.T) {
+	s := server.Start(t, server.Options{Registry: true, Now: time.Date(2026, 11, 28, 9, 0, 0, 0, clock.Shanghai)})
+	ctx := context.Background()
+	console := accounts.Console("test")
+	cs, _ := s.Tenancy.Communities(ctx, 0)
+	cid := cs[0].ID
+	teams, err := s.Volunteers.Teams(ctx, console, cid)
+	if err != nil || len(teams) != 11 {
+		t.Fatalf("teams: %d %v", len(teams), err)
+	}
+	for _, tm := range teams {
+		if tm.Members < 15 || len(tm.Leaders) != 1 || tm.Category == "" || tm.FoundedOn == "" {
+			t.Errorf("team %s: %d members, leaders %v, category %q, founded %q", tm.Name, tm.Members, tm.Leaders, tm.Category, tm.FoundedOn)
+		}
+	}
+	kids := teams[0]
+	if kids.Name != "五彩益童心梦" || kids.Leaders[0] != "刘静" || *kids.MinAge != 5 || *kids.MaxAge != 14 || len(kids.Organisations) != 2 {
+		t.Errorf("children's team: %+v", kids)
+	}
+	all, total, err := s.Volunteers.List(ctx, console, volunteers.Filter{CommunityID: cid, Limit: 500})
+	if err != nil || total < 300 {
+		t.Fatalf("volunteers: %d %v", total, err)
+	}
+	children, multi := 0, 0
+	for _, v := range all {
+		if len(v.Teams) > 1 {
+			multi++
+		}
+		if v.Minor {
+			children++
+			if v.Age < 5 || v.Age > 14 || len(v.Teams) != 1 || v.Teams[0].Team != "五彩益童心梦" || v.Teams[0].Accompanied != (v.Age < 10) {
+				t.Errorf("child %s (%d): %+v", v.Number, v.Age, v.Teams)
+			}
+			full, err := s.Volunteers.Get(ctx, console, v.ID)
+			if err != nil || full.Guardian == nil || full.Guardian.Relation == "" {
+				t.Errorf("child %s has no guardian: %+v %v", v.Number, full, err)
+			}
+		}
+		if len(v.Teams) == 0 {
+			t.Errorf("volunteer %s is in no team", v.Number)
+		}
+	}
+	if children < 35 || children > 45 || multi < 30 {
+		t.Errorf("%d children, %d in several teams", children, multi)
+	}
+	// The volunteer login is 赵建国, an electrician who leads the skilled team.
+	vol, _ := s.Accounts.FindByUsername(ctx, "volunteer")
+	p := &accounts.Principal{AccountID: vol.ID, Username: vol.Username, Grants: vol.Grants}
+	me, err := s.Volunteers.Mine(ctx, p, cid)
+	if err != nil || me.Name != "赵建国" || !slices.Contains(me.Skills, "家电维修") || len(me.Teams) != 2 {
+		t.Errorf("volunteer login: %+v %v", me, err)
+	}
+	// The leader login sees her team's members and nobody else.
+	lead, _ := s.Accounts.FindByUsername(ctx, "leader")
+	lp := &accounts.Principal{AccountID: lead.ID, Username: lead.Username, Grants: lead.Grants}
+	mine, n, err := s.Volunteers.List(ctx, lp, volunteers.Filter{CommunityID: cid, Limit: 100})
+	if err != nil || n != kids.Members {
+		t.Errorf("leader sees %d volunteers, her team has %d (%v)", n, kids.Members, err)
+	}
+	for _, v := range mine {
+		if len(v.Teams) == 0 || !slices.ContainsFunc(v.Teams, func(r volunteers.TeamRole) bool { return r.Team == "五彩益童心梦" }) {
+			t.Errorf("leader sees %s outside her team", v.Number)
+		}
 	}
 }

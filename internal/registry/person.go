@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/linli/linli/internal/db"
 )
 
 // Person is what another domain needs to know about a resident it works
@@ -109,4 +111,19 @@ func (s *Service) ResidentOfAccount(ctx context.Context, cid, accountID int64) (
 		return 0, fmt.Errorf("registry: resident of account: %w", err)
 	}
 	return id, nil
+}
+
+// RenameTx corrects an adult resident's name inside the caller's
+// transaction, re-indexing it. The demo uses it to give its named logins
+// (赵建国 the electrician, 刘静 the children's team leader) a home.
+func (s *Service) RenameTx(ctx context.Context, q db.Querier, cid, id int64, name string) error {
+	res, err := q.Exec(ctx, `UPDATE residents SET name = ?, name_bidx = ?, updated_at = ? WHERE id = ? AND community_id = ? AND child = ?`,
+		name, sealer{s.keys, cid}.bidx("name", name), s.clock.Now(), id, cid, false)
+	if err != nil {
+		return fmt.Errorf("registry: rename: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("registry: rename: no adult resident %d in community %d", id, cid)
+	}
+	return nil
 }

@@ -72,7 +72,7 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Anchor: o.Now, Seed: 1, Password: Password}
 	if !o.Registry {
-		s.Skip = map[string]bool{demo.RegistryStep: true}
+		s.Skip = map[string]bool{demo.RegistryStep: true, demo.VolunteersStep: true}
 	}
 	if err := s.Run(ctx); err != nil {
 		t.Fatalf("seed demo: %v", err)
