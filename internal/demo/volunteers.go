@@ -143,7 +143,7 @@ func volunteersStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 	for _, p := range people {
 		byHousehold[p.HouseholdID] = append(byHousehold[p.HouseholdID], p)
 	}
-	taken := map[int64]int64{}         // resident → volunteer id
+	taken := map[int64]int64{}          // resident → volunteer id
 	registered := map[int64]time.Time{} // volunteer id → registered at
 	var seq int
 	register := func(p *demoPerson, via string, since time.Time, account int64) (int64, error) {
