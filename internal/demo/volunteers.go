@@ -403,6 +403,10 @@ func volunteersStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 			}
 		}
 	}
+	// Numbers issued from here on continue the demo's.
+	if _, err := tx.Exec(ctx, `INSERT INTO counters (community_id, name, value) VALUES (?, 'volunteer', ?)`, cid, seq); err != nil {
+		return fmt.Errorf("demo: volunteer counter: %w", err)
+	}
 	return nil
 }
 

@@ -278,3 +278,102 @@ func (s *Service) WithdrawConsent(ctx context.Context, actor *accounts.Principal
 	}
 	return after, err
 }
+
+// FamilyMember is a minor of the actor's own household, for a guardian
+// signing a child up.
+type FamilyMember struct {
+	ResidentID  int64  `json:"resident_id"`
+	Name        string `json:"name"`
+	Age         int    `json:"age"`
+	VolunteerID int64  `json:"volunteer_id,omitempty"`
+}
+
+// Family lists the minors living with the actor (their own household in
+// the registry), and which are volunteers already. Empty for actors who
+// are not residents.
+func (s *Service) Family(ctx context.Context, actor *accounts.Principal, cid int64) ([]FamilyMember, int64, error) {
+	r, err := s.reachOf(ctx, actor, cid)
+	if err != nil || r.resident == 0 {
+		return nil, 0, err
+	}
+	me, ok, err := s.reg.Person(ctx, cid, r.resident)
+	if err != nil || !ok {
+		return nil, 0, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT r.id, COALESCE(v.id, 0) FROM residents r LEFT JOIN volunteers v ON v.resident_id = r.id
+		WHERE r.household_id = ? AND r.moved_out_at IS NULL AND r.id <> ? ORDER BY r.id`, me.HouseholdID, me.ResidentID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("volunteers: family: %w", err)
+	}
+	var ids []int64
+	vols := map[int64]int64{}
+	for rows.Next() {
+		var id, vid int64
+		if err := rows.Scan(&id, &vid); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		ids = append(ids, id)
+		vols[id] = vid
+	}
+	rows.Close()
+	persons, err := s.reg.Persons(ctx, cid, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	rules, err := s.AgeRules(ctx, cid)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := s.clock.Now()
+	var out []FamilyMember
+	for _, id := range ids {
+		p := persons[id]
+		if age := ageOn(p.BirthDate, now); age >= 0 && age < rules.ConsentUnder {
+			out = append(out, FamilyMember{ResidentID: id, Name: p.Name, Age: age, VolunteerID: vols[id]})
+		}
+	}
+	return out, me.ResidentID, nil
+}
+
+// Adults lists the adult residents of a resident's household: the
+// guardians a worker can choose from when registering a minor.
+func (s *Service) Adults(ctx context.Context, actor *accounts.Principal, cid, residentID int64) ([]FamilyMember, error) {
+	r, err := s.reachOf(ctx, actor, cid)
+	if err != nil {
+		return nil, err
+	}
+	if !r.office {
+		return nil, apperr.ForbiddenErr()
+	}
+	p, ok, err := s.reg.Person(ctx, cid, residentID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT id FROM residents WHERE household_id = ? AND moved_out_at IS NULL AND id <> ? ORDER BY id`, p.HouseholdID, residentID)
+	if err != nil {
+		return nil, fmt.Errorf("volunteers: adults: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	persons, err := s.reg.Persons(ctx, cid, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var out []FamilyMember
+	for _, id := range ids {
+		if age := ageOn(persons[id].BirthDate, now); age >= 18 {
+			out = append(out, FamilyMember{ResidentID: id, Name: persons[id].Name, Age: age})
+		}
+	}
+	return out, nil
+}

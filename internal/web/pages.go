@@ -26,7 +26,8 @@ var areas = []area{
 	{Key: "registry", Href: "/buildings", Ready: true, Action: policy.RegistryRead},
 	{Key: "notifications", Href: "/notifications", Ready: true},
 	{Key: "calendar", Href: "/calendar", Ready: true},
-	{Key: "volunteers"}, {Key: "activities"}, {Key: "requests"},
+	{Key: "volunteers", Href: "/teams", Ready: true, Action: policy.TeamsRead},
+	{Key: "activities"}, {Key: "requests"},
 	{Key: "care"}, {Key: "wishes"}, {Key: "reports"},
 }
 

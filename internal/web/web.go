@@ -31,6 +31,7 @@ import (
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/tenancy"
+	"github.com/linli/linli/internal/volunteers"
 )
 
 //go:embed templates/*.html
@@ -44,16 +45,17 @@ const CookieName = "linli_session"
 
 // Deps are the services the pages use.
 type Deps struct {
-	Log      *slog.Logger
-	Accounts *accounts.Service
-	Tenancy  *tenancy.Store
-	Notify   *notify.Service
-	Calendar *calendar.Service
-	Registry *registry.Service
-	Files    *files.Store
-	Keys     *secret.Keyring // seals files that hold personal data
-	DB       *db.DB          // for audit entries of pages without a service
-	Clock    clock.Clock
+	Log        *slog.Logger
+	Accounts   *accounts.Service
+	Tenancy    *tenancy.Store
+	Notify     *notify.Service
+	Calendar   *calendar.Service
+	Registry   *registry.Service
+	Volunteers *volunteers.Service
+	Files      *files.Store
+	Keys       *secret.Keyring // seals files that hold personal data
+	DB         *db.DB          // for audit entries of pages without a service
+	Clock      clock.Clock
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool
@@ -126,7 +128,19 @@ func (w *Web) funcs(lang string) template.FuncMap {
 			return i18n.T(lang, key, args)
 		},
 		"weekday": func(day string) string { return weekday(lang, day) },
-		"asset":   func(name string) string { return "/static/" + name + "?v=" + w.assetHash[name] },
+		// deref shows an optional number; nil reads as -1 ("no limit").
+		"deref": func(n *int) int {
+			if n == nil {
+				return -1
+			}
+			return *n
+		},
+		// slot names an availability slot: sat_am → 周六上午.
+		"slot": func(s string) string {
+			day, part, _ := strings.Cut(s, "_")
+			return i18n.T(lang, "day."+day, nil) + i18n.T(lang, "slot."+part, nil)
+		},
+		"asset": func(name string) string { return "/static/" + name + "?v=" + w.assetHash[name] },
 		"can": func(p *accounts.Principal, action string) bool {
 			return policy.Permits(p, policy.Action(action))
 		},
