@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -153,7 +154,7 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 		if err != nil {
 			return nil, 0, fmt.Errorf("registry: scan resident: %w", err)
 		}
-		v, err := s.view(rec, now, nil)
+		v, err := s.viewFor(actor, rec, now, nil)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -194,7 +195,7 @@ func (s *Service) Get(ctx context.Context, actor *accounts.Principal, id int64) 
 		return nil, err
 	}
 	now := s.clock.Now()
-	v, err := s.view(rec, now, nil)
+	v, err := s.viewFor(actor, rec, now, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -229,10 +230,10 @@ func (s *Service) Reveal(ctx context.Context, actor *accounts.Principal, id int6
 	if err := v.Err(); err != nil {
 		return "", err
 	}
-	if !roleMay(actor, rec.cid, f.Reveal) {
+	if !roleMay(actor, rec.cid, f.Reveal) || !roleMay(actor, rec.cid, f.See) {
 		return "", apperr.ForbiddenErr()
 	}
-	view, err := s.view(rec, s.clock.Now(), []string{field})
+	view, err := s.viewFor(actor, rec, s.clock.Now(), []string{field})
 	if err != nil {
 		return "", err
 	}
@@ -266,6 +267,55 @@ func (s *Service) Reveal(ctx context.Context, actor *accounts.Principal, id int6
 		return "", err
 	}
 	return value, nil
+}
+
+// viewFor is view for an actor: on top of the masking, every field the
+// classification table does not let the actor's role see is left out.
+func (s *Service) viewFor(actor *accounts.Principal, r *record, now time.Time, reveal []string) (*Resident, error) {
+	v, err := s.view(r, now, reveal)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range Fields {
+		if f.Name == "household_phone" || roleMay(actor, r.cid, f.See) {
+			continue
+		}
+		if !clearField(v, f.Name) {
+			return nil, fmt.Errorf("registry: field %q has no place in a resident's view", f.Name)
+		}
+	}
+	return v, nil
+}
+
+// clearField empties one classified field of a view (and what is derived
+// from it) and reports whether the field is one of a resident's.
+func clearField(v *Resident, name string) bool {
+	switch name {
+	case "name":
+		v.Name = ""
+	case "gender":
+		v.Gender = ""
+	case "birth_date":
+		v.BirthDate, v.Age = "", nil
+	case "relation":
+		v.Relation = ""
+	case "party":
+		v.Party = false
+	case "doc_type":
+		v.DocType = ""
+	case "id_number":
+		v.IDNumber = ""
+	case "phone":
+		v.Phone = ""
+	case "tags":
+		v.Tags = []string{}
+	case "notes":
+		v.Notes = ""
+	default:
+		return false
+	}
+	v.Masked = slices.DeleteFunc(v.Masked, func(m string) bool { return m == name })
+	return true
 }
 
 // view turns a record into what an actor sees: sensitive fields masked,

@@ -305,7 +305,7 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 	if err != nil {
 		return nil, err
 	}
-	return s.view(rec, now, nil)
+	return s.viewFor(actor, rec, now, nil)
 }
 
 // Update corrects a resident's record: the input replaces every editable
@@ -429,7 +429,7 @@ func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int6
 	if err != nil {
 		return nil, err
 	}
-	return s.view(rec, now, nil)
+	return s.viewFor(actor, rec, now, nil)
 }
 
 // MoveOut records that a resident left: they leave the lists and stay in

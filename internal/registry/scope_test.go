@@ -1,0 +1,93 @@
+package registry_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/policy"
+	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/testkit/dbtest"
+)
+
+// The policy table and the field table must agree: a role the policy
+// lets browse, edit, reveal or export the registry is one the field table
+// lets see, edit, reveal or export some field, and the other way round.
+func TestPolicyAgreesWithFieldTable(t *testing.T) {
+	union := func(col func(registry.Field) []accounts.Role) []accounts.Role {
+		var out []accounts.Role
+		for _, f := range registry.Fields {
+			for _, r := range col(f) {
+				if !slices.Contains(out, r) {
+					out = append(out, r)
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for action, col := range map[policy.Action]func(registry.Field) []accounts.Role{
+		policy.RegistryRead:   func(f registry.Field) []accounts.Role { return f.See },
+		policy.RegistryEdit:   func(f registry.Field) []accounts.Role { return f.Edit },
+		policy.RegistryReveal: func(f registry.Field) []accounts.Role { return f.Reveal },
+		policy.RegistryExport: func(f registry.Field) []accounts.Role { return f.Export },
+		policy.ErasureManage:  func(f registry.Field) []accounts.Role { return f.Export },
+	} {
+		rule, _ := policy.Lookup(action)
+		want := slices.Sorted(slices.Values(rule.Roles))
+		if got := union(col); !slices.Equal(got, want) {
+			t.Errorf("%s: policy roles %v, field table %v", action, want, got)
+		}
+	}
+	for _, f := range registry.Fields {
+		for _, r := range f.Reveal {
+			if !slices.Contains(f.See, r) {
+				t.Errorf("%s: %s may reveal what it may not see", f.Name, r)
+			}
+		}
+	}
+}
+
+// A grid worker's counts are of their own grids, like their rows.
+func TestGridWorkerCountsOwnGrid(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		admin, grid := w.A.Admin.Principal(), w.A.Grid.Principal()
+		all, err := w.reg.Stats(ctx, admin, w.A.ID, w.Tenancy.StreetOf)
+		if err != nil || all.Households != 2 || all.Residents != 2 || all.Children != 1 || all.Tags["未成年"] != 1 || all.Tags["低保"] != 1 {
+			t.Fatalf("admin stats: %+v %v", all, err)
+		}
+		own, err := w.reg.Stats(ctx, grid, w.A.ID, w.Tenancy.StreetOf)
+		if err != nil || own.Households != 1 || own.Residents != 1 || own.Children != 0 || own.Tags["未成年"] != 0 || own.Tags["低保"] != 1 {
+			t.Fatalf("grid worker stats: %+v %v (the child lives outside their grid)", own, err)
+		}
+		if _, n, _ := w.reg.List(ctx, grid, registry.Filter{CommunityID: w.A.ID}); n != own.Residents {
+			t.Fatalf("grid worker lists %d, counts %d", n, own.Residents)
+		}
+		for _, c := range []struct {
+			p    *accounts.Principal
+			want int
+		}{{admin, 1}, {grid, 0}} {
+			tags, err := w.reg.TagList(ctx, c.p, w.A.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tg := range tags {
+				if tg.Name == "未成年" && tg.Residents != c.want {
+					t.Errorf("%s: 未成年 carried by %d, want %d", c.p.Username, tg.Residents, c.want)
+				}
+			}
+		}
+		// Leaders and the like count nothing; the street sees the whole.
+		if _, err := w.reg.Stats(ctx, w.A.Leader.Principal(), w.A.ID, w.Tenancy.StreetOf); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("leader stats: %v", err)
+		}
+		if st, err := w.reg.Stats(ctx, w.Supervisor.Principal(), w.A.ID, w.Tenancy.StreetOf); err != nil || st.Residents != 2 {
+			t.Errorf("street stats: %+v %v", st, err)
+		}
+	})
+}
