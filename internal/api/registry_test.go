@@ -297,18 +297,18 @@ func (f *fixture) matrix(role string) map[string][]call {
 			{method: "POST", path: api("/households"), json: map[string]any{"building_id": f.b1, "unit": "1", "room": fmt.Sprint(201 + n)}, ok: r.edit("name") && A, reads: -1},
 			{method: "POST", path: api("/households"), json: map[string]any{"building_id": f.b2, "unit": "1", "room": fmt.Sprint(301 + n)}, ok: r.edit("name") && B, reads: -1},
 		},
-		"GET /api/v1/buildings":      {{method: "GET", path: api("/buildings"), ok: r.see("name")}},
+		"GET /api/v1/buildings": {{method: "GET", path: api("/buildings"), ok: r.see("name")}},
 		"GET /api/v1/registry/stats": {
 			{method: "GET", path: api("/registry/stats"), ok: r.see("name")}, // a street supervisor names the community
 			{method: "GET", path: api(fmt.Sprintf("/registry/stats?community_id=%d", f.cid)), ok: r.see("name") || r.policy(policy.RegistryStats)},
 		},
-		"GET /api/v1/tags":           {{method: "GET", path: api("/tags"), ok: r.see("name")}},
-		"POST /api/v1/tags":          {{method: "POST", path: api("/tags"), json: map[string]any{"name": fmt.Sprintf("新标签%d", n)}, ok: r.policy(policy.TagsManage), reads: -1}},
-		"DELETE /api/v1/tags/{id}":   {{method: "DELETE", path: api(fmt.Sprintf("/tags/%d", f.tags[role])), ok: r.policy(policy.TagsManage), reads: -1}},
-		"GET /api/v1/me/data":        withPath(meData, "GET", api("/me/data")),
+		"GET /api/v1/tags":         {{method: "GET", path: api("/tags"), ok: r.see("name")}},
+		"POST /api/v1/tags":        {{method: "POST", path: api("/tags"), json: map[string]any{"name": fmt.Sprintf("新标签%d", n)}, ok: r.policy(policy.TagsManage), reads: -1}},
+		"DELETE /api/v1/tags/{id}": {{method: "DELETE", path: api(fmt.Sprintf("/tags/%d", f.tags[role])), ok: r.policy(policy.TagsManage), reads: -1}},
+		"GET /api/v1/me/data":      withPath(meData, "GET", api("/me/data")),
 		// The API's request comes first (API routes run before pages):
 		// only the resident has a record, and asks once.
-		"POST /api/v1/me/erasure":     {{method: "POST", path: api("/me/erasure"), json: map[string]string{"reason": "不再居住"}, ok: role == "resident", reads: -1}},
+		"POST /api/v1/me/erasure":      {{method: "POST", path: api("/me/erasure"), json: map[string]string{"reason": "不再居住"}, ok: role == "resident", reads: -1}},
 		"GET /api/v1/erasure-requests": {{method: "GET", path: api("/erasure-requests"), ok: r.export("name")}},
 		"POST /api/v1/erasure-requests/{id}/decide": {{method: "POST", path: api(fmt.Sprintf("/erasure-requests/%d/decide", f.erasures[role])),
 			json: map[string]any{"carry_out": false, "note": "依法保留"}, ok: r.export("name"), reads: -1}},
