@@ -3,13 +3,17 @@ package registry_test
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/registry/registrytest"
 	"github.com/linli/linli/internal/testkit/dbtest"
 )
 
@@ -88,6 +92,49 @@ func TestGridWorkerCountsOwnGrid(t *testing.T) {
 		}
 		if st, err := w.reg.Stats(ctx, w.Supervisor.Principal(), w.A.ID, w.Tenancy.StreetOf); err != nil || st.Residents != 2 {
 			t.Errorf("street stats: %+v %v", st, err)
+		}
+	})
+}
+
+// An ID number held by someone the actor cannot see is refused like any
+// other held number — the answer names no one — and the attempt is in the
+// audit log with the holder, for the office.
+func TestIDConflictNamesNoOneAndIsAudited(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		grid := w.A.Grid.Principal()
+		mine, _, err := w.reg.List(ctx, grid, registry.Filter{CommunityID: w.A.ID})
+		if err != nil || len(mine) != 1 {
+			t.Fatal(mine, err)
+		}
+		childID := registrytest.ChildID(w.Clock.Now())
+		_, errCreate := w.reg.Create(ctx, grid, w.A.ID, registry.Input{HouseholdID: mine[0].HouseholdID, Name: "冒名", IDNumber: childID})
+		_, errUpdate := w.reg.Update(ctx, grid, w.adult, registry.Input{HouseholdID: mine[0].HouseholdID, Name: registrytest.CanaryName,
+			Relation: "户主", IDNumber: childID}, []string{"phone", "notes", "tags"})
+		for _, err := range []error{errCreate, errUpdate} {
+			e := apperr.From(err)
+			if e.Code != apperr.Conflict || strings.Contains(err.Error(), registrytest.CanaryChild) || len(e.Args) != 0 {
+				t.Fatalf("conflict: %v %+v", err, e)
+			}
+		}
+		es, _, err := audit.List(ctx, d, audit.Filter{Action: "resident.id_conflict", Limit: 10})
+		if err != nil || len(es) != 2 {
+			t.Fatalf("%d conflicts audited (%v), want 2", len(es), err)
+		}
+		for _, e := range es {
+			if e.ObjectID != strconv.FormatInt(w.child, 10) || e.ActorID != grid.AccountID || e.Detail != "outside the actor's reach" {
+				t.Errorf("conflict entry %+v", e)
+			}
+		}
+		// Office staff see the holder: the entry says so.
+		if _, err := w.reg.Create(ctx, w.A.Admin.Principal(), w.A.ID, registry.Input{HouseholdID: mine[0].HouseholdID, Name: "冒名",
+			IDNumber: childID}); !apperr.Is(err, apperr.Conflict) {
+			t.Fatal(err)
+		}
+		es, _, _ = audit.List(ctx, d, audit.Filter{Action: "resident.id_conflict", Limit: 10})
+		if len(es) != 3 || es[0].Detail != "" && es[2].Detail != "" {
+			t.Errorf("office conflict entry: %+v", es)
 		}
 	})
 }
