@@ -59,7 +59,7 @@ func (s *Service) Households(ctx context.Context, actor *accounts.Principal, f H
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+householdColumns+householdJoins+w+` ORDER BY e.name, length(b.number), b.number, u.number, length(h.room), h.room LIMIT ? OFFSET ?`,
+	rows, err := s.db.Query(ctx, `SELECT `+householdColumns+householdJoins+w+` ORDER BY `+s.placeOrder()+`, h.id LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list households: %w", err)
@@ -115,7 +115,7 @@ func (s *Service) Buildings(ctx context.Context, actor *accounts.Principal, cid 
 		(SELECT count(*) FROM households h JOIN units u ON u.id = h.unit_id WHERE u.building_id = b.id),
 		(SELECT count(*) FROM residents r JOIN households h ON h.id = r.household_id JOIN units u ON u.id = h.unit_id
 			WHERE u.building_id = b.id AND r.moved_out_at IS NULL)
-		FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE `+cond+` ORDER BY e.name, length(b.number), b.number`, args...)
+		FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE `+cond+` ORDER BY e.name`+s.byteOrder()+`, length(b.number), b.number`+s.byteOrder()+`, b.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: buildings: %w", err)
 	}

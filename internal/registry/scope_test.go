@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,6 +136,111 @@ func TestIDConflictNamesNoOneAndIsAudited(t *testing.T) {
 		es, _, _ = audit.List(ctx, d, audit.Filter{Action: "resident.id_conflict", Limit: 10})
 		if len(es) != 3 || es[0].Detail != "" && es[2].Detail != "" {
 			t.Errorf("office conflict entry: %+v", es)
+		}
+	})
+}
+
+// useLocaleCollation gives the registry's text columns a locale's
+// collation on PostgreSQL, as a server created with one would: ICU's
+// root if the server has it. The queries must order and match by bytes
+// all the same.
+func useLocaleCollation(t *testing.T, d *db.DB) {
+	t.Helper()
+	if d.Dialect() != db.Postgres {
+		return
+	}
+	ctx := context.Background()
+	var coll string
+	err := d.QueryRow(ctx, `SELECT collname FROM pg_collation WHERE collname IN ('und-x-icu', 'en_US.utf8', 'en_US.UTF-8', 'en_US')
+		ORDER BY collname = 'und-x-icu' DESC LIMIT 1`).Scan(&coll)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no locale collation on the test server: %v", err)
+		}
+		t.Skipf("no locale collation on the test server (%v)", err)
+	}
+	for _, col := range []string{"residents.name", "estates.name", "buildings.number", "units.number", "households.room"} {
+		table, column, _ := strings.Cut(col, ".")
+		if _, err := d.Exec(ctx, `ALTER TABLE `+table+` ALTER COLUMN `+column+` TYPE text COLLATE "`+coll+`"`); err != nil {
+			t.Fatalf("collate %s: %v", col, err)
+		}
+	}
+}
+
+// Name prefix search and the order of lists are those of bytes on both
+// engines, whatever collation PostgreSQL would use by default.
+func TestNameSearchAndOrderByBytesOnBothEngines(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		useLocaleCollation(t, d)
+		ctx := context.Background()
+		admin := w.A.Admin.Principal()
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			l := w.reg.NewLoader(tx, w.A.ID)
+			for _, e := range []string{"alpha小区", "Beta小区"} {
+				b, err := l.Building(ctx, registry.Place{Estate: e, Building: "1", GridID: w.A.GridID})
+				if err != nil {
+					return err
+				}
+				for i, n := range []string{"alice", "Bob", "bob", "张三", "张三丰", "张四"} {
+					h, err := l.Household(ctx, b, "1", strconv.Itoa(101+i), "")
+					if err != nil {
+						return err
+					}
+					if _, _, err := l.Resident(ctx, registry.Input{HouseholdID: h, Name: n}, w.Clock.Now()); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := func(q string) []string {
+			rs, _, err := w.reg.List(ctx, admin, registry.Filter{CommunityID: w.A.ID, Query: q, Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rs {
+				out = append(out, r.Address+" "+r.Name)
+			}
+			return out
+		}
+		for q, want := range map[string][]string{
+			"B":  {"Beta小区1号楼1单元102 Bob", "alpha小区1号楼1单元102 Bob"},
+			"张三": {"Beta小区1号楼1单元104 张三", "Beta小区1号楼1单元105 张三丰", "alpha小区1号楼1单元104 张三", "alpha小区1号楼1单元105 张三丰"},
+		} {
+			if got := names(q); !slices.Equal(got, want) {
+				t.Errorf("search %q: %q, want %q", q, got, want)
+			}
+		}
+		all := names("")
+		if !slices.IsSorted(all) || len(all) != 14 {
+			t.Errorf("list not in byte order: %q", all)
+		}
+		bs, err := w.reg.Buildings(ctx, admin, w.A.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var estates []string
+		for _, b := range bs {
+			estates = append(estates, b.Estate)
+		}
+		if !slices.IsSorted(estates) {
+			t.Errorf("buildings not in byte order: %q", estates)
+		}
+		hs, _, err := w.reg.Households(ctx, admin, registry.HouseholdFilter{CommunityID: w.A.ID, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var addrs []string
+		for _, h := range hs {
+			addrs = append(addrs, h.Address)
+		}
+		if !slices.IsSorted(addrs) {
+			t.Errorf("households not in byte order: %q", addrs)
 		}
 	})
 }

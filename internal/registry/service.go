@@ -103,7 +103,8 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 			where, args = append(where, "r.phone_bidx = ?"), append(args, sl.bidx("phone", q))
 		default:
 			// A name prefix, or a child's whole name through its index.
-			where = append(where, "(r.name >= ? AND r.name < ? OR r.name_bidx = ?)")
+			c := s.byteOrder()
+			where = append(where, "(r.name"+c+" >= ? AND r.name"+c+" < ? OR r.name_bidx = ?)")
 			args = append(args, q, q+"\U0010FFFF", sl.bidx("name", q))
 		}
 	}
@@ -141,7 +142,7 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+residentColumns+residentJoins+w+` ORDER BY e.name, length(b.number), b.number, u.number, length(h.room), h.room, r.id LIMIT ? OFFSET ?`,
+	rows, err := s.db.Query(ctx, `SELECT `+residentColumns+residentJoins+w+` ORDER BY `+s.placeOrder()+`, r.id LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list residents: %w", err)
@@ -161,6 +162,25 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 		out = append(out, *v)
 	}
 	return out, total, rows.Err()
+}
+
+// byteOrder is the collation that compares text by its bytes, SQLite's
+// only one: on PostgreSQL, whose default collation follows the server's
+// locale ("Alice" before "bob", a name prefix's upper bound U+10FFFF
+// ignorable under ICU), every comparison and ORDER BY of text the two
+// engines must agree on names it.
+func (s *Service) byteOrder() string {
+	if s.db.Dialect() == db.Postgres {
+		return ` COLLATE "C"`
+	}
+	return ""
+}
+
+// placeOrder orders rows by estate, building, unit and room, the same on
+// both engines (aliases e, b, u, h).
+func (s *Service) placeOrder() string {
+	c := s.byteOrder()
+	return "e.name" + c + ", length(b.number), b.number" + c + ", u.number" + c + ", length(h.room), h.room" + c
 }
 
 // find loads one resident inside the actor's reach, or NotFound.
