@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,7 +59,7 @@ func (s *Service) Households(ctx context.Context, actor *accounts.Principal, f H
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+householdColumns+householdJoins+w+` ORDER BY e.name, length(b.number), b.number, u.number, length(h.room), h.room LIMIT ? OFFSET ?`,
+	rows, err := s.db.Query(ctx, `SELECT `+householdColumns+householdJoins+w+` ORDER BY `+s.placeOrder()+`, h.id LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list households: %w", err)
@@ -78,6 +79,12 @@ func (s *Service) Households(ctx context.Context, actor *accounts.Principal, f H
 			return nil, 0, err
 		}
 		h.Phone = idcard.MaskPhone(phone)
+		if !roleMay(actor, h.CommunityID, mustField("household_phone").See) {
+			h.Phone = ""
+		}
+		if !roleMay(actor, h.CommunityID, mustField("name").See) {
+			h.Head = ""
+		}
 		out = append(out, h)
 	}
 	return out, total, rows.Err()
@@ -108,7 +115,7 @@ func (s *Service) Buildings(ctx context.Context, actor *accounts.Principal, cid 
 		(SELECT count(*) FROM households h JOIN units u ON u.id = h.unit_id WHERE u.building_id = b.id),
 		(SELECT count(*) FROM residents r JOIN households h ON h.id = r.household_id JOIN units u ON u.id = h.unit_id
 			WHERE u.building_id = b.id AND r.moved_out_at IS NULL)
-		FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE `+cond+` ORDER BY e.name, length(b.number), b.number`, args...)
+		FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE `+cond+` ORDER BY e.name`+s.byteOrder()+`, length(b.number), b.number`+s.byteOrder()+`, b.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry: buildings: %w", err)
 	}
@@ -135,59 +142,63 @@ type Stats struct {
 	Tags        map[string]int `json:"tags"`
 }
 
-// Stats counts a community's registry. Street supervisors of its street
-// and its staff may read it.
+// Stats counts a community's registry, or the part of it the actor sees
+// rows of: office staff and street supervisors of its street count the
+// whole community, a grid worker their own grids.
 func (s *Service) Stats(ctx context.Context, actor *accounts.Principal, cid int64, streetOf func(int64) int64) (*Stats, error) {
-	allowed := false
-	if actor != nil {
-		if actor.System {
-			allowed = true
-		}
+	cond, args, ok := scope(actor, cid)
+	if !ok && actor != nil {
 		for _, g := range actor.Grants {
-			if (g.CommunityID == cid && (g.Role == accounts.Admin || g.Role == accounts.Worker || g.Role == accounts.Grid)) ||
-				(g.Role == accounts.Street && streetOf != nil && streetOf(cid) == g.StreetID) {
-				allowed = true
+			if g.Role == accounts.Street && streetOf != nil && g.StreetID != 0 && streetOf(cid) == g.StreetID {
+				cond, args, ok = "r.community_id = ?", []any{cid}, true
 			}
 		}
 	}
-	if !allowed {
+	if !ok {
 		return nil, apperr.NotFoundErr()
 	}
 	st := &Stats{CommunityID: cid, Tags: map[string]int{}}
 	now := s.clock.Now()
 	elderlyBorn := now.AddDate(-60, 0, 0).Format("2006-01-02")
-	if err := s.db.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM households WHERE community_id = ?),
-		(SELECT count(*) FROM residents WHERE community_id = ? AND moved_out_at IS NULL),
-		(SELECT count(*) FROM residents WHERE community_id = ? AND moved_out_at IS NULL AND child = ?),
-		(SELECT count(*) FROM residents WHERE community_id = ? AND moved_out_at IS NULL AND birth_date <= ?)`,
-		cid, cid, cid, true, cid, elderlyBorn).Scan(&st.Households, &st.Residents, &st.Children, &st.Elderly); err != nil {
+	hcond := strings.ReplaceAll(cond, "r.community_id", "h.community_id")
+	current := residentJoins + ` WHERE ` + cond + ` AND r.moved_out_at IS NULL`
+	q := `SELECT
+		(SELECT count(*) FROM households h JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id WHERE ` + hcond + `),
+		(SELECT count(*)` + current + `),
+		(SELECT count(*)` + current + ` AND r.child = ?),
+		(SELECT count(*)` + current + ` AND r.birth_date <= ?)`
+	qargs := slices.Concat(args, args, args, []any{true}, args, []any{elderlyBorn})
+	if err := s.db.QueryRow(ctx, q, qargs...).Scan(&st.Households, &st.Residents, &st.Children, &st.Elderly); err != nil {
 		return nil, fmt.Errorf("registry: stats: %w", err)
 	}
-	sl := sealer{s.keys, cid}
-	rows, err := s.db.Query(ctx, `SELECT name FROM tags WHERE community_id = ? ORDER BY id`, cid)
+	names, err := s.Tags(ctx, cid)
 	if err != nil {
-		return nil, fmt.Errorf("registry: tags: %w", err)
+		return nil, err
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		names = append(names, n)
+	counts, err := s.tagCounts(ctx, cid, cond, args, names)
+	if err != nil {
+		return nil, err
 	}
-	rows.Close()
-	for _, n := range names {
-		var c int
-		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM resident_tags t JOIN residents r ON r.id = t.resident_id
-			WHERE t.community_id = ? AND t.token = ? AND r.moved_out_at IS NULL`, cid, sl.tagToken(n)).Scan(&c); err != nil {
-			return nil, fmt.Errorf("registry: count tag: %w", err)
-		}
-		st.Tags[n] = c
+	for i, n := range names {
+		st.Tags[n] = counts[i]
 	}
 	return st, nil
+}
+
+// tagCounts counts, for each tag name, the current residents carrying it
+// among those the scope condition (over r, h, b) selects.
+func (s *Service) tagCounts(ctx context.Context, cid int64, cond string, args []any, names []string) ([]int, error) {
+	sl := sealer{s.keys, cid}
+	out := make([]int, len(names))
+	for i, n := range names {
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM resident_tags t JOIN residents r ON r.id = t.resident_id
+			JOIN households h ON h.id = r.household_id JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id
+			WHERE t.community_id = ? AND t.token = ? AND r.moved_out_at IS NULL AND `+cond,
+			append([]any{cid, sl.tagToken(n)}, args...)...).Scan(&out[i]); err != nil {
+			return nil, fmt.Errorf("registry: count tag: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // Tags lists a community's tag names, for forms and filters.
@@ -245,7 +256,7 @@ func (s *Service) RevealHouseholdPhone(ctx context.Context, actor *accounts.Prin
 	if n := len([]rune(strings.TrimSpace(reason))); n < 2 || n > 200 {
 		return "", apperr.New(apperr.Invalid, "error.invalid").Field("reason", "registry.reason.required", nil)
 	}
-	if !roleMay(actor, cid, mustField("household_phone").Reveal) {
+	if f := mustField("household_phone"); !roleMay(actor, cid, f.Reveal) || !roleMay(actor, cid, f.See) {
 		return "", apperr.ForbiddenErr()
 	}
 	phone, err := sealer{s.keys, cid}.open("household_phone", enc)

@@ -92,9 +92,11 @@ type Tag struct {
 }
 
 // TagList lists a community's tags with how many current residents carry
-// each: for admins maintaining the list.
+// each — of the residents the actor sees rows of (a grid worker: their
+// grids): for admins maintaining the list.
 func (s *Service) TagList(ctx context.Context, actor *accounts.Principal, cid int64) ([]Tag, error) {
-	if _, _, ok := scope(actor, cid); !ok {
+	cond, args, ok := scope(actor, cid)
+	if !ok {
 		return nil, apperr.NotFoundErr()
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, name, sensitive FROM tags WHERE community_id = ? ORDER BY id`, cid)
@@ -102,21 +104,22 @@ func (s *Service) TagList(ctx context.Context, actor *accounts.Principal, cid in
 		return nil, fmt.Errorf("registry: tags: %w", err)
 	}
 	var out []Tag
+	var names []string
 	for rows.Next() {
 		var t Tag
 		if err := rows.Scan(&t.ID, &t.Name, &t.Sensitive); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		out = append(out, t)
+		out, names = append(out, t), append(names, t.Name)
 	}
 	rows.Close()
-	sl := sealer{s.keys, cid}
+	counts, err := s.tagCounts(ctx, cid, cond, args, names)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
-		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM resident_tags t JOIN residents r ON r.id = t.resident_id
-			WHERE t.community_id = ? AND t.token = ? AND r.moved_out_at IS NULL`, cid, sl.tagToken(out[i].Name)).Scan(&out[i].Residents); err != nil {
-			return nil, fmt.Errorf("registry: count tag: %w", err)
-		}
+		out[i].Residents = counts[i]
 	}
 	return out, nil
 }

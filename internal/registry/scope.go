@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/linli/linli/internal/accounts"
@@ -8,9 +9,10 @@ import (
 
 // scope says which residents an actor may see as rows, as an SQL
 // condition over the joined aliases r (residents), h (households) and b
-// (buildings). Admins and workers see their community; a grid worker sees
-// the buildings of their grids; everyone else sees no rows. ok is false
-// when the actor sees nothing in the community.
+// (buildings). Only roles the field table lets see a resident's name see
+// rows at all (Fields is read here, not restated); of those, admins and
+// workers see their community and a grid worker the buildings of their
+// grids. ok is false when the actor sees nothing in the community.
 func scope(p *accounts.Principal, cid int64) (cond string, args []any, ok bool) {
 	if p == nil {
 		return "", nil, false
@@ -18,9 +20,10 @@ func scope(p *accounts.Principal, cid int64) (cond string, args []any, ok bool) 
 	if p.System {
 		return "r.community_id = ?", []any{cid}, true
 	}
+	rows := mustField("name").See
 	var grids []int64
 	for _, g := range p.Grants {
-		if g.CommunityID != cid {
+		if g.CommunityID != cid || !slices.Contains(rows, g.Role) {
 			continue
 		}
 		switch g.Role {

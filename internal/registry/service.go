@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -102,7 +103,8 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 			where, args = append(where, "r.phone_bidx = ?"), append(args, sl.bidx("phone", q))
 		default:
 			// A name prefix, or a child's whole name through its index.
-			where = append(where, "(r.name >= ? AND r.name < ? OR r.name_bidx = ?)")
+			c := s.byteOrder()
+			where = append(where, "(r.name"+c+" >= ? AND r.name"+c+" < ? OR r.name_bidx = ?)")
 			args = append(args, q, q+"\U0010FFFF", sl.bidx("name", q))
 		}
 	}
@@ -140,7 +142,7 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+residentColumns+residentJoins+w+` ORDER BY e.name, length(b.number), b.number, u.number, length(h.room), h.room, r.id LIMIT ? OFFSET ?`,
+	rows, err := s.db.Query(ctx, `SELECT `+residentColumns+residentJoins+w+` ORDER BY `+s.placeOrder()+`, r.id LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("registry: list residents: %w", err)
@@ -153,13 +155,32 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 		if err != nil {
 			return nil, 0, fmt.Errorf("registry: scan resident: %w", err)
 		}
-		v, err := s.view(rec, now, nil)
+		v, err := s.viewFor(actor, rec, now, nil)
 		if err != nil {
 			return nil, 0, err
 		}
 		out = append(out, *v)
 	}
 	return out, total, rows.Err()
+}
+
+// byteOrder is the collation that compares text by its bytes, SQLite's
+// only one: on PostgreSQL, whose default collation follows the server's
+// locale ("Alice" before "bob", a name prefix's upper bound U+10FFFF
+// ignorable under ICU), every comparison and ORDER BY of text the two
+// engines must agree on names it.
+func (s *Service) byteOrder() string {
+	if s.db.Dialect() == db.Postgres {
+		return ` COLLATE "C"`
+	}
+	return ""
+}
+
+// placeOrder orders rows by estate, building, unit and room, the same on
+// both engines (aliases e, b, u, h).
+func (s *Service) placeOrder() string {
+	c := s.byteOrder()
+	return "e.name" + c + ", length(b.number), b.number" + c + ", u.number" + c + ", length(h.room), h.room" + c
 }
 
 // find loads one resident inside the actor's reach, or NotFound.
@@ -194,7 +215,7 @@ func (s *Service) Get(ctx context.Context, actor *accounts.Principal, id int64) 
 		return nil, err
 	}
 	now := s.clock.Now()
-	v, err := s.view(rec, now, nil)
+	v, err := s.viewFor(actor, rec, now, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -229,10 +250,10 @@ func (s *Service) Reveal(ctx context.Context, actor *accounts.Principal, id int6
 	if err := v.Err(); err != nil {
 		return "", err
 	}
-	if !roleMay(actor, rec.cid, f.Reveal) {
+	if !roleMay(actor, rec.cid, f.Reveal) || !roleMay(actor, rec.cid, f.See) {
 		return "", apperr.ForbiddenErr()
 	}
-	view, err := s.view(rec, s.clock.Now(), []string{field})
+	view, err := s.viewFor(actor, rec, s.clock.Now(), []string{field})
 	if err != nil {
 		return "", err
 	}
@@ -266,6 +287,55 @@ func (s *Service) Reveal(ctx context.Context, actor *accounts.Principal, id int6
 		return "", err
 	}
 	return value, nil
+}
+
+// viewFor is view for an actor: on top of the masking, every field the
+// classification table does not let the actor's role see is left out.
+func (s *Service) viewFor(actor *accounts.Principal, r *record, now time.Time, reveal []string) (*Resident, error) {
+	v, err := s.view(r, now, reveal)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range Fields {
+		if f.Name == "household_phone" || roleMay(actor, r.cid, f.See) {
+			continue
+		}
+		if !clearField(v, f.Name) {
+			return nil, fmt.Errorf("registry: field %q has no place in a resident's view", f.Name)
+		}
+	}
+	return v, nil
+}
+
+// clearField empties one classified field of a view (and what is derived
+// from it) and reports whether the field is one of a resident's.
+func clearField(v *Resident, name string) bool {
+	switch name {
+	case "name":
+		v.Name = ""
+	case "gender":
+		v.Gender = ""
+	case "birth_date":
+		v.BirthDate, v.Age = "", nil
+	case "relation":
+		v.Relation = ""
+	case "party":
+		v.Party = false
+	case "doc_type":
+		v.DocType = ""
+	case "id_number":
+		v.IDNumber = ""
+	case "phone":
+		v.Phone = ""
+	case "tags":
+		v.Tags = []string{}
+	case "notes":
+		v.Notes = ""
+	default:
+		return false
+	}
+	v.Masked = slices.DeleteFunc(v.Masked, func(m string) bool { return m == name })
+	return true
 }
 
 // view turns a record into what an actor sees: sensitive fields masked,

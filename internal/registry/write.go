@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -277,7 +278,7 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 		err := tx.QueryRow(ctx, `INSERT INTO residents (community_id, `+strings.Join(columnOrder, ", ")+`, moved_in_at, created_at, updated_at)
 			VALUES (?`+strings.Repeat(", ?", len(columnOrder)+3)+`) RETURNING id`, args...).Scan(&id)
 		if db.IsUniqueViolation(err) {
-			return apperr.New(apperr.Conflict, "registry.id.duplicate").Field("id_number", "registry.id.duplicate", nil)
+			return errIDTaken
 		}
 		if err != nil {
 			return fmt.Errorf("registry: insert resident: %w", err)
@@ -298,6 +299,9 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 		e.ObjectType, e.ObjectID, e.Fields = "resident", fmt.Sprint(id), changedFields(c.in)
 		return audit.Record(ctx, tx, e)
 	})
+	if err == errIDTaken {
+		return nil, s.idTaken(ctx, actor, cid, cols["id_bidx"])
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +309,7 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 	if err != nil {
 		return nil, err
 	}
-	return s.view(rec, now, nil)
+	return s.viewFor(actor, rec, now, nil)
 }
 
 // Update corrects a resident's record: the input replaces every editable
@@ -389,7 +393,7 @@ func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int6
 		args = append(args, now, id)
 		_, err := tx.Exec(ctx, `UPDATE residents SET `+strings.Join(sets, ", ")+`, updated_at = ? WHERE id = ?`, args...)
 		if db.IsUniqueViolation(err) {
-			return apperr.New(apperr.Conflict, "registry.id.duplicate").Field("id_number", "registry.id.duplicate", nil)
+			return errIDTaken
 		}
 		if err != nil {
 			return fmt.Errorf("registry: update resident: %w", err)
@@ -422,6 +426,9 @@ func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int6
 		e.ObjectType, e.ObjectID, e.Fields = "resident", fmt.Sprint(id), diffFields(old, c)
 		return audit.Record(ctx, tx, e)
 	})
+	if err == errIDTaken {
+		return nil, s.idTaken(ctx, actor, rec.cid, cols["id_bidx"])
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -429,7 +436,7 @@ func (s *Service) Update(ctx context.Context, actor *accounts.Principal, id int6
 	if err != nil {
 		return nil, err
 	}
-	return s.view(rec, now, nil)
+	return s.viewFor(actor, rec, now, nil)
 }
 
 // MoveOut records that a resident left: they leave the lists and stay in
@@ -470,6 +477,33 @@ func (s *Service) MoveOut(ctx context.Context, actor *accounts.Principal, id int
 		e.ObjectType, e.ObjectID, e.Fields = "resident", fmt.Sprint(id), []string{"moved_out_at"}
 		return audit.Record(ctx, tx, e)
 	})
+}
+
+// errIDTaken is a write refused by the unique blind index of ID numbers,
+// inside the transaction; idTaken turns it into the answer.
+var errIDTaken = errors.New("registry: ID number taken")
+
+// idTaken answers a write whose ID number another resident of the
+// community holds. The answer is a Conflict that says nothing of the
+// holder — and it cannot help saying that the number is held, even by
+// someone outside a grid worker's grids, since a number is recorded once
+// per community. So every such answer is audited with the holder's id:
+// someone trying ID numbers to learn who lives here leaves a trail the
+// office reads (audit action resident.id_conflict).
+func (s *Service) idTaken(ctx context.Context, actor *accounts.Principal, cid int64, bidx any) error {
+	var holder int64
+	if err := s.db.QueryRow(ctx, `SELECT id FROM residents WHERE community_id = ? AND id_bidx = ?`, cid, bidx).Scan(&holder); err != nil {
+		return fmt.Errorf("registry: ID holder: %w", err)
+	}
+	e := actor.Audit(s.clock.Now(), "resident.id_conflict", cid)
+	e.ObjectType, e.ObjectID, e.Fields = "resident", fmt.Sprint(holder), []string{"id_number"}
+	if _, err := s.find(ctx, actor, holder); err != nil {
+		e.Detail = "outside the actor's reach"
+	}
+	if err := audit.Record(ctx, s.db, e); err != nil {
+		return err
+	}
+	return apperr.New(apperr.Conflict, "registry.id.duplicate").Field("id_number", "registry.id.duplicate", nil)
 }
 
 func byAccount(p *accounts.Principal) any {

@@ -21,6 +21,18 @@ const (
 	CanaryChild = "金丝雀童"
 )
 
+// CanaryHouseholdPhone is the phone of the adult canary's household; its
+// last eight digits are what a response must not show.
+const CanaryHouseholdPhone = "0311-87650001"
+
+// CanaryBirth is the adult canary's date of birth (revealed, never shown).
+const CanaryBirth = "1958-03-02"
+
+// ChildID is the child canary's ID number when seeded at now.
+func ChildID(now time.Time) string {
+	return MakeID("130104", now.AddDate(-9, 0, 0).Format("20060102"), "882")
+}
+
 // CanaryID is a valid ID number for the canary (born 1958-03-02, male).
 var CanaryID = MakeID("130104", "19580302", "771")
 
@@ -52,7 +64,7 @@ func SeedCanaries(ctx context.Context, s *registry.Service, d *db.DB, now time.T
 		if err != nil {
 			return err
 		}
-		h1, err := l.Household(ctx, b1, "1", "101", "0311-87650001")
+		h1, err := l.Household(ctx, b1, "1", "101", CanaryHouseholdPhone)
 		if err != nil {
 			return err
 		}
@@ -64,8 +76,7 @@ func SeedCanaries(ctx context.Context, s *registry.Service, d *db.DB, now time.T
 			Relation: "户主", Tags: []string{"低保", "独居老人"}, Notes: CanaryNote}, time.Time{}); err != nil {
 			return fmt.Errorf("adult canary: %w", err)
 		}
-		birth := now.AddDate(-9, 0, 0).Format("20060102")
-		if child, _, err = l.Resident(ctx, registry.Input{HouseholdID: h2, Name: CanaryChild, IDNumber: MakeID("130104", birth, "882"),
+		if child, _, err = l.Resident(ctx, registry.Input{HouseholdID: h2, Name: CanaryChild, IDNumber: ChildID(now),
 			Relation: "子女", Tags: []string{"未成年"}}, time.Time{}); err != nil {
 			return fmt.Errorf("child canary: %w", err)
 		}
