@@ -49,6 +49,22 @@ var notRegistry = []string{
 	"POST /users/{id}/grants", "POST /grants/{id}/revoke", "POST /users/{id}/password", "POST /users/{id}/disable",
 	"POST /users/{id}/enable", "GET /notifications", "POST /notifications/{id}/read", "POST /notifications/read-all",
 	"GET /calendar", "POST /calendar", "POST /calendar/{day}/delete",
+	// The volunteer matrix shows residents' names, ages and masked phones
+	// to the office, leaders and guardians; its reach is tested in
+	// internal/volunteers and web's TestVolunteerPagesByRole. Until the
+	// canary matrix covers these routes they are listed here.
+	"GET /api/v1/volunteers", "POST /api/v1/volunteers", "GET /api/v1/volunteers/{id}", "PATCH /api/v1/volunteers/{id}",
+	"POST /api/v1/volunteers/{id}/reveal", "POST /api/v1/volunteers/{id}/consents",
+	"POST /api/v1/volunteers/{id}/consents/{consent}/withdraw", "GET /api/v1/me/volunteer",
+	"GET /api/v1/volunteer-rules", "PUT /api/v1/volunteer-rules", "GET /api/v1/skills", "POST /api/v1/skills",
+	"GET /api/v1/teams", "POST /api/v1/teams", "GET /api/v1/teams/{id}", "PATCH /api/v1/teams/{id}",
+	"POST /api/v1/teams/{id}/members", "DELETE /api/v1/teams/{id}/members/{volunteer}",
+	"GET /api/v1/organisations", "POST /api/v1/organisations", "GET /api/v1/organisations/{id}",
+	"PATCH /api/v1/organisations/{id}", "POST /api/v1/organisations/{id}/commitments",
+	"GET /teams", "POST /teams", "GET /teams/{id}", "POST /teams/{id}/members", "POST /teams/{id}/members/{volunteer}/leave",
+	"GET /volunteers", "GET /volunteers/new", "POST /volunteers", "GET /volunteers/{id}", "POST /volunteers/{id}/reveal",
+	"POST /volunteers/{id}/consents/{consent}/withdraw", "GET /me/volunteer", "GET /organisations",
+	"POST /organisations/{id}/commitments",
 }
 
 // registryActions guard registry data: a route naming one can never be
