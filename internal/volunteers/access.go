@@ -1,0 +1,122 @@
+package volunteers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/linli/linli/internal/accounts"
+)
+
+// Access is what other domains (the hours ledger, activities) need to know
+// about an actor's reach into the volunteers of a community.
+type Access struct {
+	Member bool    // holds any grant in the community
+	Office bool    // admin or worker (or the console)
+	Teams  []int64 // teams the actor leads
+	Own    []int64 // the actor's own volunteer id and their children's
+}
+
+// AccessOf works out an actor's Access in community cid.
+func (s *Service) AccessOf(ctx context.Context, actor *accounts.Principal, cid int64) (Access, error) {
+	r, err := s.reachOf(ctx, actor, cid)
+	if err != nil {
+		return Access{}, err
+	}
+	a := Access{Member: r.any(), Office: r.office, Teams: r.teams}
+	if r.account == 0 && r.resident == 0 {
+		return a, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT v.id FROM volunteers v WHERE v.community_id = ? AND (v.account_id = ? OR v.resident_id = ?
+		OR EXISTS (SELECT 1 FROM consents c WHERE c.volunteer_id = v.id AND c.kind = 'guardian' AND c.withdrawn_at IS NULL AND c.guardian_resident_id = ?))
+		ORDER BY v.id`, cid, r.account, r.resident, r.resident)
+	if err != nil {
+		return a, fmt.Errorf("volunteers: own: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return a, err
+		}
+		a.Own = append(a.Own, id)
+	}
+	return a, rows.Err()
+}
+
+// Leads reports whether the access includes leading team.
+func (a Access) Leads(team int64) bool {
+	for _, t := range a.Teams {
+		if t == team {
+			return true
+		}
+	}
+	return false
+}
+
+// MemberOn reports whether volunteer vid belonged to team on date
+// (YYYY-MM-DD): joined on or before it and not left before it.
+func (s *Service) MemberOn(ctx context.Context, team, vid int64, date string) (bool, error) {
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM team_members WHERE team_id = ? AND volunteer_id = ? AND joined_on <= ? AND (left_on IS NULL OR left_on >= ?)`,
+		team, vid, date, date).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("volunteers: member on: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Names returns volunteers' display names and numbers for the actor's
+// views of records: a child's name masked (刘*嘉) unless the actor is the
+// office, the child's own family or a leader of a team of the child's.
+func (s *Service) Names(ctx context.Context, actor *accounts.Principal, cid int64, ids []int64) (map[int64][2]string, error) {
+	out := map[int64][2]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	r, err := s.reachOf(ctx, actor, cid)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*row
+	err = s.forIDs(ctx, `SELECT `+rowColumns+` FROM volunteers v WHERE v.id IN (%s)`, ids, func(sc func(...any) error) error {
+		var v row
+		if err := sc(&v.id, &v.cid, &v.number, &v.residentID, &v.accountID, &v.name, &v.gender, &v.birth,
+			&v.phoneEnc, &v.skillsOther, &v.cats, &v.availability, &v.status, &v.via, &v.registeredAt); err != nil {
+			return err
+		}
+		rows = append(rows, &v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rids []int64
+	for _, v := range rows {
+		if v.residentID.Valid {
+			rids = append(rids, v.residentID.Int64)
+		}
+	}
+	persons, err := s.reg.Persons(ctx, cid, rids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	for _, v := range rows {
+		name, birth := v.name, v.birth.String
+		if v.residentID.Valid {
+			p := persons[v.residentID.Int64]
+			name, birth = p.Name, p.BirthDate
+		}
+		if age := ageOn(birth, now); age >= 0 && age < ChildAge {
+			rel, err := s.relation(ctx, r, v)
+			if err != nil {
+				return nil, err
+			}
+			if rel == asGrid {
+				name = MaskChildName(name)
+			}
+		}
+		out[v.id] = [2]string{name, v.number}
+	}
+	return out, nil
+}
