@@ -15,6 +15,7 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/registry"
@@ -32,6 +33,7 @@ type Deps struct {
 	Calendar   *calendar.Service
 	Registry   *registry.Service
 	Volunteers *volunteers.Service
+	Hours      *hours.Service
 }
 
 // API serves /api/v1.

@@ -65,6 +65,9 @@ var notRegistry = []string{
 	"GET /volunteers", "GET /volunteers/new", "POST /volunteers", "GET /volunteers/{id}", "POST /volunteers/{id}/reveal",
 	"POST /volunteers/{id}/consents/{consent}/withdraw", "GET /me/volunteer", "GET /organisations",
 	"POST /organisations/{id}/commitments",
+	"GET /api/v1/service-records", "POST /api/v1/service-records", "POST /api/v1/service-records/{id}/reverse",
+	"POST /api/v1/service-records/{id}/decide", "GET /api/v1/volunteers/{id}/hours", "GET /api/v1/me/hours",
+	"GET /api/v1/matrix", "GET /api/v1/hours/totals", "GET /api/v1/stars", "PUT /api/v1/stars",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -78,6 +78,16 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/organisations/{id}", policy.OrgsRead, a.getOrganisation)
 	r.Handle("PATCH /api/v1/organisations/{id}", policy.OrgsManage, a.updateOrganisation)
 	r.Handle("POST /api/v1/organisations/{id}/commitments", policy.OrgsManage, a.addCommitment)
+	r.Handle("GET /api/v1/service-records", policy.HoursRead, a.listRecords)
+	r.Handle("POST /api/v1/service-records", policy.HoursRecord, a.createRecords)
+	r.Handle("POST /api/v1/service-records/{id}/reverse", policy.HoursReview, a.reverseRecord)
+	r.Handle("POST /api/v1/service-records/{id}/decide", policy.HoursReview, a.decideRecord)
+	r.Handle("GET /api/v1/volunteers/{id}/hours", policy.HoursRead, a.volunteerHours)
+	r.Handle("GET /api/v1/me/hours", policy.HoursRead, a.myHours)
+	r.Handle("GET /api/v1/matrix", policy.MatrixRead, a.matrix)
+	r.Handle("GET /api/v1/hours/totals", policy.MatrixRead, a.hourTotals)
+	r.Handle("GET /api/v1/stars", policy.TeamsRead, a.getStars)
+	r.Handle("PUT /api/v1/stars", policy.StarsManage, a.setStars)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -24,6 +24,7 @@ import (
 	"github.com/linli/linli/internal/config"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/files"
+	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/jobs"
@@ -52,6 +53,7 @@ type App struct {
 	Files      *files.Store
 	Registry   *registry.Service
 	Volunteers *volunteers.Service
+	Hours      *hours.Service
 	Web        *web.Web
 	API        *api.API
 	Handler    http.Handler
@@ -103,6 +105,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Calendar = calendar.New(d, o.Clock)
 	a.Registry = registry.New(d, keys, o.Clock)
 	a.Volunteers = volunteers.New(d, keys, o.Clock, a.Registry, a.Accounts)
+	a.Hours = hours.New(d, o.Clock, a.Calendar, a.Volunteers)
 	a.Files = &files.Store{Dir: filepath.Join(cfg.DataDir, "files")}
 	a.Jobs = jobs.NewRunner(d, jobs.Config{Workers: cfg.Workers, Clock: o.Clock, Logger: o.Log})
 	a.Notify = notify.New(d, notify.Config{Clock: o.Clock, SMTP: smtpConfig(cfg), BaseURL: cfg.PublicURL,
@@ -154,7 +157,7 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial

@@ -63,6 +63,11 @@ const (
 	TeamMembers       Action = "teams.members"
 	OrgsRead          Action = "organisations.read"
 	OrgsManage        Action = "organisations.manage"
+	HoursRecord       Action = "hours.record"
+	HoursRead         Action = "hours.read"
+	HoursReview       Action = "hours.review"
+	MatrixRead        Action = "matrix.read"
+	StarsManage       Action = "hours.stars"
 	Static            Action = "static"
 	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
@@ -121,6 +126,14 @@ var Rules = map[Action]Rule{
 	TeamMembers:      {Roles: community, Doc: "join or leave a team (oneself, one's child; a leader: their team; the office: any)"},
 	OrgsRead:         {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Partner}, Doc: "partner organisations (a partner: their own)"},
 	OrgsManage:       {Roles: office, Doc: "create and change organisations, record commitments"},
+	// The hours ledger: the service narrows rows to the actor's reach (the
+	// office: all; a leader: their teams' records; others: their own and
+	// their children's), see hours.scope.
+	HoursRecord: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "record service hours (a leader: for their team's members)"},
+	HoursRead:   {Roles: community, Doc: "service records and hours within one's reach"},
+	HoursReview: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "confirm or refuse back-fills, reverse records with a reason"},
+	MatrixRead:  {Roles: append(slices.Clone(community), accounts.Street), Doc: "the volunteer matrix and hour totals: counts, no names"},
+	StarsManage: {Roles: office, Doc: "set the star thresholds"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

@@ -120,3 +120,12 @@ func (s *Service) Names(ctx context.Context, actor *accounts.Principal, cid int6
 	}
 	return out, nil
 }
+
+// CommunityOf returns the community of volunteer id.
+func (s *Service) CommunityOf(ctx context.Context, id int64) (int64, error) {
+	var cid int64
+	if err := s.db.QueryRow(ctx, `SELECT community_id FROM volunteers WHERE id = ?`, id).Scan(&cid); err != nil {
+		return 0, fmt.Errorf("volunteers: community of %d: %w", id, err)
+	}
+	return cid, nil
+}
