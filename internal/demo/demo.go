@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/registry"
@@ -33,7 +34,8 @@ type Seeder struct {
 	Tenancy  *tenancy.Store
 	Notify   *notify.Service // optional: without it no messages are seeded
 	Registry *registry.Service
-	Anchor   time.Time // "today" of the demo
+	Calendar *calendar.Service // working days, for the records' deadlines
+	Anchor   time.Time         // "today" of the demo
 	Seed     int64
 	Password string // demo accounts' password
 
@@ -57,6 +59,7 @@ var Steps = []Step{
 	{Name: "2026-11-calendar-inbox", Run: calendarAndInbox},
 	{Name: RegistryStep, Run: registryStep},
 	{Name: VolunteersStep, Run: volunteersStep},
+	{Name: HoursStep, Run: hoursStep},
 }
 
 // RegistryStep is the name of the step that loads the registry.

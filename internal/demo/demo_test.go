@@ -43,7 +43,7 @@ func TestDemoCommunityAtRealSize(t *testing.T) {
 		t.Fatalf("%d seed steps recorded (%v)", n, err)
 	}
 	// A second start seeds nothing more.
-	again := &demo.Seeder{DB: s.DB, Accounts: s.Accounts, Tenancy: s.Tenancy, Notify: s.Notify, Registry: s.Registry,
+	again := &demo.Seeder{DB: s.DB, Accounts: s.Accounts, Tenancy: s.Tenancy, Notify: s.Notify, Registry: s.Registry, Calendar: s.Calendar,
 		Anchor: s.Clock.Now(), Seed: 1, Password: server.Password}
 	if err := again.Run(ctx); err != nil || len(again.Created) != 0 {
 		t.Fatalf("second run: %v, created %v", err, again.Created)
@@ -121,5 +121,41 @@ func TestDemoVolunteerMatrix(t *testing.T) {
 		if len(v.Teams) == 0 || !slices.ContainsFunc(v.Teams, func(r volunteers.TeamRole) bool { return r.Team == "五彩益童心梦" }) {
 			t.Errorf("leader sees %s outside her team", v.Number)
 		}
+	}
+}
+
+// A year of service records: every team served, the ledger and its
+// rollup agree, some back-fills wait for confirmation, the volunteer
+// login has a year of repairs and a star.
+func TestDemoYearOfRecords(t *testing.T) {
+	s := server.Start(t, server.Options{Registry: true, Now: time.Date(2026, 11, 28, 9, 0, 0, 0, clock.Shanghai)})
+	ctx := context.Background()
+	console := accounts.Console("test")
+	var ledger, rolled, pending, records int
+	s.DB.QueryRow(ctx, `SELECT COALESCE(SUM(r.minutes), 0), count(*) FROM service_records r WHERE r.captured <> 'backfill'
+		OR EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = COALESCE(r.reverses_id, r.id) AND d.decision = 'confirm')`).Scan(&ledger, &records)
+	s.DB.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM hours_rollup`).Scan(&rolled)
+	s.DB.QueryRow(ctx, `SELECT count(*) FROM service_records r WHERE r.captured = 'backfill' AND NOT EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = r.id)`).Scan(&pending)
+	if ledger != rolled || records < 2500 || pending == 0 {
+		t.Fatalf("ledger %d min in %d records, rollup %d min, %d pending", ledger, records, rolled, pending)
+	}
+	m, err := s.Hours.Matrix(ctx, console, 1, "category", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range m.Rows {
+		if r.YearHours < 100 || r.Activities < 10 {
+			t.Errorf("team %s: %.1f hours, %d activities this year", r.Team, r.YearHours, r.Activities)
+		}
+	}
+	vol, _ := s.Accounts.FindByUsername(ctx, "volunteer")
+	p := &accounts.Principal{AccountID: vol.ID, Username: vol.Username, Grants: vol.Grants}
+	me, err := s.Volunteers.Mine(ctx, p, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := s.Hours.Summary(ctx, p, 1, me.ID)
+	if err != nil || sum.YearHours < 80 || sum.Stars < 1 {
+		t.Errorf("赵建国's hours: %+v %v", sum, err)
 	}
 }

@@ -236,7 +236,7 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 				return fmt.Errorf("hours: insert record: %w", err)
 			}
 			if in.Captured != CapturedBackfill {
-				if err := rollup(ctx, tx, cid, vid, in.TeamID, in.Category, in.Date, c.minutes, 1); err != nil {
+				if err := Rollup(ctx, tx, cid, vid, in.TeamID, in.Category, in.Date, c.minutes, 1); err != nil {
 					return err
 				}
 			}
@@ -290,8 +290,10 @@ func prevDay(date string) string {
 	return d.AddDate(0, 0, -1).Format(time.DateOnly)
 }
 
-// rollup adds minutes (and a record count) to the month's totals.
-func rollup(ctx context.Context, tx *db.Tx, cid, vid, team int64, category, date string, minutes, records int) error {
+// Rollup adds minutes (and a record count) to the month's totals, inside
+// the transaction that writes the record or decision (the demo seed
+// writes its year of records in bulk and calls it too).
+func Rollup(ctx context.Context, tx *db.Tx, cid, vid, team int64, category, date string, minutes, records int) error {
 	_, err := tx.Exec(ctx, `INSERT INTO hours_rollup (community_id, volunteer_id, team_id, category, month, minutes, records) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (community_id, volunteer_id, team_id, category, month) DO UPDATE SET minutes = hours_rollup.minutes + excluded.minutes,
 		records = hours_rollup.records + excluded.records`, cid, vid, team, category, date[:7], minutes, records)
@@ -403,7 +405,7 @@ func (s *Service) Reverse(ctx context.Context, actor *accounts.Principal, id int
 			return fmt.Errorf("hours: reverse: %w", err)
 		}
 		if st.counts() {
-			if err := rollup(ctx, tx, st.cid, st.vid, st.team, st.category, st.date, -st.minutes, -1); err != nil {
+			if err := Rollup(ctx, tx, st.cid, st.vid, st.team, st.category, st.date, -st.minutes, -1); err != nil {
 				return err
 			}
 		}
@@ -468,7 +470,7 @@ func (s *Service) Decide(ctx context.Context, actor *accounts.Principal, id int6
 			return fmt.Errorf("hours: decide: %w", err)
 		}
 		if decision == "confirm" {
-			if err := rollup(ctx, tx, st.cid, st.vid, st.team, st.category, st.date, st.minutes, 1); err != nil {
+			if err := Rollup(ctx, tx, st.cid, st.vid, st.team, st.category, st.date, st.minutes, 1); err != nil {
 				return err
 			}
 		}
