@@ -68,6 +68,7 @@ var notRegistry = []string{
 	"GET /api/v1/service-records", "POST /api/v1/service-records", "POST /api/v1/service-records/{id}/reverse",
 	"POST /api/v1/service-records/{id}/decide", "GET /api/v1/volunteers/{id}/hours", "GET /api/v1/me/hours",
 	"GET /api/v1/matrix", "GET /api/v1/hours/totals", "GET /api/v1/stars", "PUT /api/v1/stars",
+	"GET /matrix", "GET /me/hours", "GET /records", "POST /records", "POST /records/{id}/decide", "POST /records/{id}/reverse",
 }
 
 // registryActions guard registry data: a route naming one can never be

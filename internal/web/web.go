@@ -24,6 +24,7 @@ import (
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/files"
+	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/notify"
@@ -52,6 +53,7 @@ type Deps struct {
 	Calendar   *calendar.Service
 	Registry   *registry.Service
 	Volunteers *volunteers.Service
+	Hours      *hours.Service
 	Files      *files.Store
 	Keys       *secret.Keyring // seals files that hold personal data
 	DB         *db.DB          // for audit entries of pages without a service
@@ -128,6 +130,7 @@ func (w *Web) funcs(lang string) template.FuncMap {
 			return i18n.T(lang, key, args)
 		},
 		"weekday": func(day string) string { return weekday(lang, day) },
+		"add":     func(a, b int) int { return a + b },
 		// deref shows an optional number; nil reads as -1 ("no limit").
 		"deref": func(n *int) int {
 			if n == nil {
