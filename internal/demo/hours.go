@@ -113,23 +113,36 @@ func hoursStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 			th := kidsThemes[int(d.Month())%12]
 			add(session{"五彩益童心梦", th.name, "建胜路社区党群服务中心活动室", th.content, "children", d, "09:00", "11:30", 28, "activity"})
 		}
-		if wd == time.Tuesday || wd == time.Saturday {
-			add(session{"晨之美", "清晨环境清洁", "平安小区、建胜里主干道", "清扫落叶、捡拾垃圾，劝导文明养犬", "environment", d, "06:30", "07:30", 8, ""})
+		if wd == time.Tuesday {
+			add(session{"晨之美", "清晨环境清洁", "平安小区、建胜里主干道", "清扫落叶、捡拾垃圾", "environment", d, "06:30", "07:30", 8, ""})
+		}
+		if wd == time.Saturday {
+			add(session{"晨之美", "文明劝导", "社区广场、早市", "劝导文明养犬、不乱扔垃圾，宣传垃圾分类", "civic", d, "06:30", "07:30", 8, ""})
 		}
 		if wd == time.Saturday && !lastSat {
 			add(session{"美丽家园", "楼院环境整治", fmt.Sprintf("平安小区%d号楼楼院", 1+rnd.IntN(12)), "清理楼道杂物、修剪绿化带", "environment", d, "08:30", "10:30", 11, ""})
 		}
 		if wd == time.Monday && d.YearDay()%14 < 7 {
-			add(session{"微力无限楼院管家", "楼栋巡查", "各楼栋", "巡查楼道消防通道、照明和漏水，收集居民诉求", "safety", d, "19:00", "20:00", 30, ""})
+			if d.YearDay()%28 < 14 {
+				add(session{"微力无限楼院管家", "楼栋巡查", "各楼栋", "巡查楼道消防通道、照明和漏水", "safety", d, "19:00", "20:00", 30, ""})
+			} else {
+				add(session{"微力无限楼院管家", "民意收集", "各楼栋", "逐户听取居民意见，收集诉求转社区", "community", d, "19:00", "20:00", 30, ""})
+			}
 		}
 		if wd == time.Wednesday && d.Day() >= 8 && d.Day() <= 14 {
 			add(session{"五彩益惠民购", "惠民团购日", "社区广场", "组织平价蔬菜、粮油进社区，帮老人搬运", "convenience", d, "09:00", "11:00", 10, ""})
 		}
-		if wd == time.Tuesday || wd == time.Thursday {
+		if wd == time.Tuesday {
 			add(session{"五彩益家亲", "独居老人探访", "独居老人家中", "上门陪伴聊天、检查水电燃气安全", "elderly", d, "15:00", "16:00", 3, "visit"})
+		}
+		if wd == time.Thursday {
+			add(session{"五彩益家亲", "助残探访", "残疾人家庭", "帮助代购代办、陪同就医", "disabled", d, "15:00", "16:30", 3, "visit"})
 		}
 		if d.Day() == 10 {
 			add(session{"五彩益健康团", "社区义诊", "社区卫生服务站", "测血压血糖、健康咨询，桥西区人民医院医生参加", "health", d, "08:30", "11:30", 9, "activity"})
+			if d.Month()%3 == 0 {
+				add(session{"五彩益健康团", "老年人健康讲座", "党群服务中心", "讲解慢病用药和防跌倒", "elderly", d, "14:30", "16:00", 5, "activity"})
+			}
 		}
 		if wd == time.Wednesday && d.Month() != time.August && d.Month() != time.February {
 			add(session{"五彩益生活", "老年人智能手机课", "党群服务中心电脑室", "教老人用微信视频、扫码支付、防范诈骗", "education", d, "14:30", "16:00", 4, "activity"})

@@ -89,9 +89,9 @@ func (w *Web) matrix(rw http.ResponseWriter, r *http.Request, p *accounts.Princi
 			d.MaxYear = math.Max(d.MaxYear, c.YearHours)
 		}
 	}
-	const rowH, labelW, chartW = 34, 0, 300
+	const rowH, labelW, chartW = 38, 0, 200
 	for i, row := range m.Rows {
-		b := bar{Label: row.Team, Hours: row.YearHours, TeamID: row.TeamID, Activities: row.Activities, Y: i*rowH + 18, LabelY: i*rowH + 12}
+		b := bar{Label: row.Team, Hours: row.YearHours, TeamID: row.TeamID, Activities: row.Activities, Y: i*rowH + 20, LabelY: i*rowH + 14}
 		if top > 0 {
 			b.Width = int(row.YearHours / top * chartW)
 			b.MonthWidth = int(row.MonthHours / top * chartW)
