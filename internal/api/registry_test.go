@@ -563,6 +563,7 @@ func TestRegistryCanaries(t *testing.T) {
 				}
 			}
 			checkVolunteerAudit(t, s, f)
+			checkVolunteerWrites(t, s, f)
 		})
 	}
 }

@@ -402,6 +402,14 @@ func (f *fixture) volunteerMatrix(role string) map[string][]call {
 			if !office && !leader {
 				cs[i].not = append(cs[i].not, maskedPhone)
 			}
+			// Addresses: the office's, and a volunteer's own (the guardian's
+			// flat is the child's).
+			cs[i].not = append(cs[i].not, when(!office, "91号楼1单元101")...)
+			cs[i].not = append(cs[i].not, when(!office && !guardian, "92号楼1单元101")...)
+			if !grid {
+				// Who sees the child at all sees its name; the others nothing.
+				cs[i].not = append(cs[i].not, maskedChild)
+			}
 			cs[i].not = append(cs[i].not, registrytest.CanaryID, registrytest.CanaryNote, registrytest.CanaryBirth)
 		}
 		m[k] = cs
@@ -456,5 +464,61 @@ func checkVolunteerAudit(t *testing.T, s *server.Server, f *fixture) {
 	}
 	if views == 0 || lists == 0 {
 		t.Errorf("child reads audited: %d views, %d lists", views, lists)
+	}
+}
+
+// checkVolunteerWrites: the writes of the matrix happened exactly for the
+// roles that may make them; a refused call wrote nothing (a status is not
+// enough: a registration answered 404 may still have been stored).
+func checkVolunteerWrites(t *testing.T, s *server.Server, f *fixture) {
+	t.Helper()
+	ctx := context.Background()
+	v := f.vol
+	count := func(q string, args ...any) bool {
+		t.Helper()
+		var n int
+		if err := s.DB.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	registered := func(rid int64) bool { return count(`SELECT count(*) FROM volunteers WHERE resident_id = ?`, rid) }
+	current := func(team, vid int64) bool {
+		return count(`SELECT count(*) FROM team_members WHERE team_id = ? AND volunteer_id = ? AND left_on IS NULL`, team, vid)
+	}
+	ever := func(team, vid int64) bool {
+		return count(`SELECT count(*) FROM team_members WHERE team_id = ? AND volunteer_id = ?`, team, vid)
+	}
+	withdrawn := func(id int64) bool {
+		return count(`SELECT count(*) FROM consents WHERE id = ? AND withdrawn_at IS NOT NULL`, id)
+	}
+	named := func(table, name string) bool { return count(`SELECT count(*) FROM `+table+` WHERE name = ?`, name) }
+	for _, role := range demoRoles {
+		fr := v.fresh[role]
+		office := role == "admin" || role == "worker"
+		leads := office || role == "leader"
+		guardian := office || role == "volunteer"
+		for what, c := range map[string][2]bool{
+			"registered (API)":             {registered(fr.regAPI), office},
+			"registered (page)":            {registered(fr.regWeb), office},
+			"added (API)":                  {current(v.leaderTeam, fr.joinAPI), office},
+			"added (page)":                 {current(v.leaderTeam, fr.joinWeb), office},
+			"still in the team (API)":      {current(v.leaderTeam, fr.leaveAPI), !leads},
+			"still in the team (page)":     {current(v.leaderTeam, fr.leaveWeb), !leads},
+			"adult's consent withdrawn":    {withdrawn(fr.adultAPI) && withdrawn(fr.adultWeb), office},
+			"child's consent withdrawn":    {withdrawn(fr.childCAPI) && withdrawn(fr.childCWeb), guardian},
+			"child in a team (API)":        {current(fr.childAPI, v.childV), guardian},
+			"child joined and left (page)": {ever(fr.childWeb, v.childV) && !current(fr.childWeb, v.childV), guardian},
+			"team created":                 {named("teams", fr.teamName) && named("teams", fr.pageTeam), office},
+			"organisation created":         {named("organisations", fr.orgName), office},
+			"skill added":                  {named("skills", fr.skill), office},
+		} {
+			if c[0] != c[1] {
+				t.Errorf("%s: %s = %v, want %v", role, what, c[0], c[1])
+			}
+		}
+	}
+	if ever(v.leaderTeam, v.lapsedV) {
+		t.Error("a minor without a guardian's consent joined a team")
 	}
 }
