@@ -38,15 +38,19 @@ import (
 // phones; anyone else sees themselves and the minors they are guardian
 // of; a partner sees their own organisation and no volunteer.
 
-// guardianName is the child canary's guardian, the volunteer login.
-const guardianName = "赵建国"
+// guardianName is the child canary's guardian, the volunteer login;
+// motherName is another adult of the child's flat, with no login.
+const (
+	guardianName = "赵建国"
+	motherName   = "孙丽"
+)
 
 // volFixture is the volunteer part of the fixture.
 type volFixture struct {
 	leaderTeam, childTeam, spareTeam int64
 	adultV, childV, guardianV        int64 // volunteer ids
 	lapsedV                          int64 // a minor whose guardian consent was withdrawn
-	guardian                         int64 // the guardian's resident id
+	guardian, mother                 int64 // resident ids
 	ownOrg, otherOrg, spareOrg       int64 // the partner's organisation, another, one to rename
 	otherOrgName                     string
 	fresh                            map[string]*volFresh
@@ -56,6 +60,7 @@ type volFixture struct {
 // another role's.
 type volFresh struct {
 	regAPI, regWeb       int64  // residents to register
+	regChild             int64  // a child of the child canary's flat, to register on the page
 	joinAPI, joinWeb     int64  // volunteers to add to the leader's team
 	joinWebNumber        string // …by number, as the page does
 	leaveAPI, leaveWeb   int64  // members of the leader's team to remove
@@ -127,7 +132,7 @@ func seedVolunteers(t *testing.T, s *server.Server, f *fixture) *volFixture {
 		return registrytest.MakeID("130104", birth, fmt.Sprintf("%03d", seq))
 	}
 	var lapsed int64
-	fresh := map[string][6]int64{}
+	fresh := map[string][7]int64{}
 	must(s.DB.InTx(ctx, func(tx *db.Tx) error {
 		l := s.Registry.NewLoader(tx, f.cid)
 		resident := func(hid int64, name, idNumber, relation string) int64 {
@@ -139,12 +144,14 @@ func seedVolunteers(t *testing.T, s *server.Server, f *fixture) *volFixture {
 		if err := s.Registry.LinkAccount(ctx, tx, v.guardian, volunteer.ID); err != nil {
 			return err
 		}
+		v.mother = resident(f.h2, motherName, id("19870302"), "配偶")
 		lapsed = resident(f.h2, "小二", id(now.AddDate(-12, 0, 0).Format("20060102")), "子女")
 		for _, role := range demoRoles {
-			var ids [6]int64
-			for i := range ids {
+			var ids [7]int64
+			for i := range 6 {
 				ids[i] = resident(f.h1, fmt.Sprintf("志%d%s", i, role), id("19800101"), "其他")
 			}
+			ids[6] = resident(f.h2, "童"+role, id(now.AddDate(-8, 0, 0).Format("20060102")), "子女")
 			fresh[role] = ids
 		}
 		return nil
@@ -187,7 +194,7 @@ func seedVolunteers(t *testing.T, s *server.Server, f *fixture) *volFixture {
 	}
 	for i, role := range demoRoles {
 		ids := fresh[role]
-		fr := &volFresh{regAPI: ids[0], regWeb: ids[1], teamName: "新队" + role, pageTeam: "页队" + role,
+		fr := &volFresh{regAPI: ids[0], regWeb: ids[1], regChild: ids[6], teamName: "新队" + role, pageTeam: "页队" + role,
 			orgName: "新单位" + role, skill: fmt.Sprintf("技能%d", i)}
 		fr.joinAPI = register(volunteers.Input{ResidentID: ids[2]}).ID
 		jw := register(volunteers.Input{ResidentID: ids[3]})
@@ -365,13 +372,22 @@ func (f *fixture) volunteerMatrix(role string) map[string][]call {
 		"GET /volunteers": lists("/volunteers"),
 		"GET /volunteers/new": {
 			{method: "GET", path: fmt.Sprintf("/volunteers/new?resident=%d", fr.regWeb), ok: office, reads: b2i(office)},
-			// The office's form opens the child's registry record (masked);
-			// the guardian's names the child of their household.
-			{method: "GET", path: fmt.Sprintf("/volunteers/new?resident=%d", f.child), ok: office || guardian, may: family, must: family, reads: b2i(office)},
+			// The office's form opens the child's registry record (masked)
+			// and asks for a guardian among the flat's adults; the
+			// guardian's names the child of their household.
+			{method: "GET", path: fmt.Sprintf("/volunteers/new?resident=%d", f.child), ok: office || guardian, may: family,
+				must: append(when(office || guardian, `name="guardian_id"`, guardianName), family...), reads: b2i(office)},
+			{method: "GET", path: fmt.Sprintf("/volunteers/new?resident=%d", fr.regChild), ok: office || guardian,
+				must: append(when(office || guardian, `name="guardian_id"`, guardianName), when(office, motherName)...), reads: b2i(office)},
 			{method: "GET", path: fmt.Sprintf("/volunteers/new?resident=%d", f.adult), ok: office, may: when(office, adultName), reads: b2i(office)},
 		},
 		"POST /volunteers": {
 			{method: "POST", path: "/volunteers", form: url.Values{"resident_id": {fmt.Sprint(fr.regWeb)}, "consent_general": {"1"}}, ok: office},
+			// A child, with its mother's consent: the office (the profile
+			// opened after, audited); not its father, who is not the one
+			// consenting.
+			{method: "POST", path: "/volunteers", form: url.Values{"resident_id": {fmt.Sprint(fr.regChild)}, "consent_general": {"1"},
+				"guardian_id": {fmt.Sprint(v.mother)}, "relation": {"母亲"}}, ok: office, reads: b2i(office)},
 			// The child is a volunteer already: the form again, for the two
 			// who may register it, naming it only to its guardian.
 			{method: "POST", path: "/volunteers", form: url.Values{"resident_id": {fmt.Sprint(f.child)}, "consent_general": {"1"},
@@ -419,7 +435,8 @@ func (f *fixture) volunteerMatrix(role string) map[string][]call {
 
 // checkVolunteerAudit: every volunteer reveal is audited with the phone
 // and its reason; every child read names the children read, and only
-// children (the child canary, the 12-year-old whose consent lapsed).
+// children (the child canary, the 12-year-old whose consent lapsed, the
+// ones the office registers).
 func checkVolunteerAudit(t *testing.T, s *server.Server, f *fixture) {
 	t.Helper()
 	ctx := context.Background()
@@ -439,7 +456,22 @@ func checkVolunteerAudit(t *testing.T, s *server.Server, f *fixture) {
 			t.Errorf("volunteer reveal entry %+v", e)
 		}
 	}
-	children := []string{fmt.Sprint(f.vol.childV), fmt.Sprint(f.vol.lapsedV)}
+	var children []string
+	rows, err := s.DB.Query(ctx, `SELECT v.id FROM volunteers v JOIN residents r ON r.id = v.resident_id WHERE r.child = ?`, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		children = append(children, fmt.Sprint(id))
+	}
+	rows.Close()
+	if !slices.Contains(children, fmt.Sprint(f.vol.childV)) {
+		t.Fatalf("children %v lack the canary", children)
+	}
 	var views, lists int
 	for _, e := range list("child.view") {
 		if e.ObjectType != "volunteer" {
@@ -453,7 +485,7 @@ func checkVolunteerAudit(t *testing.T, s *server.Server, f *fixture) {
 	for _, e := range list("child.list") {
 		lists++
 		ids := strings.Split(e.ObjectID, ",")
-		if e.ObjectType != "volunteers" || !slices.Contains(ids, children[0]) {
+		if e.ObjectType != "volunteers" || !slices.Contains(ids, fmt.Sprint(f.vol.childV)) {
 			t.Errorf("child.list entry %+v does not name the child canary", e)
 		}
 		for _, id := range ids {
@@ -501,6 +533,7 @@ func checkVolunteerWrites(t *testing.T, s *server.Server, f *fixture) {
 		for what, c := range map[string][2]bool{
 			"registered (API)":             {registered(fr.regAPI), office},
 			"registered (page)":            {registered(fr.regWeb), office},
+			"child registered (page)":      {registered(fr.regChild), office},
 			"added (API)":                  {current(v.leaderTeam, fr.joinAPI), office},
 			"added (page)":                 {current(v.leaderTeam, fr.joinWeb), office},
 			"still in the team (API)":      {current(v.leaderTeam, fr.leaveAPI), !leads},
