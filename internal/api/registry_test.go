@@ -63,6 +63,7 @@ type call struct {
 	form         url.Values // pages: a form
 	csv          string     // pages: an uploaded sheet
 	ok           bool       // 2xx/3xx when true, 4xx when false
+	status       int        // when not 0, the status exactly (signed in)
 	may          []string   // canaries the response may hold
 	must         []string   // canaries it must hold when ok
 	not          []string   // what it must never hold (a masked phone to a grid worker, another partner)
@@ -522,6 +523,8 @@ func TestRegistryCanaries(t *testing.T) {
 							t.Errorf("%s: %d, want success (%.300s)", who, st, body)
 						case role != "" && !cl.ok && st < 400:
 							t.Errorf("%s: %d %s, want refused", who, st, loc)
+						case role != "" && cl.status != 0 && st != cl.status:
+							t.Errorf("%s: %d, want %d", who, st, cl.status)
 						}
 						for _, cn := range canaries {
 							if strings.Contains(body, cn) && !slices.Contains(cl.may, cn) && !slices.Contains(cl.must, cn) {

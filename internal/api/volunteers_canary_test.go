@@ -51,6 +51,7 @@ type volFixture struct {
 	adultV, childV, guardianV        int64 // volunteer ids
 	lapsedV                          int64 // a minor whose guardian consent was withdrawn
 	guardian, mother                 int64 // resident ids
+	movedOut                         int64 // a resident who moved out
 	ownOrg, otherOrg, spareOrg       int64 // the partner's organisation, another, one to rename
 	otherOrgName                     string
 	fresh                            map[string]*volFresh
@@ -145,6 +146,7 @@ func seedVolunteers(t *testing.T, s *server.Server, f *fixture) *volFixture {
 			return err
 		}
 		v.mother = resident(f.h2, motherName, id("19870302"), "配偶")
+		v.movedOut = resident(f.h1, "迁走", id("19700101"), "其他")
 		lapsed = resident(f.h2, "小二", id(now.AddDate(-12, 0, 0).Format("20060102")), "子女")
 		for _, role := range demoRoles {
 			var ids [7]int64
@@ -156,6 +158,7 @@ func seedVolunteers(t *testing.T, s *server.Server, f *fixture) *volFixture {
 		}
 		return nil
 	}))
+	must(s.Registry.MoveOut(ctx, sys, v.movedOut, "搬走"))
 	register := func(in volunteers.Input) *volunteers.Volunteer {
 		t.Helper()
 		in.Consent.General = true
@@ -252,6 +255,10 @@ func (f *fixture) volunteerMatrix(role string) map[string][]call {
 	org := func(id int64) string { return fmt.Sprintf("/organisations/%d", id) }
 	const reason = "通知活动"
 	n := f.sequence[role]
+	notYours := 0 // registering someone else: the office is told why
+	if member && !office {
+		notYours = 404
+	}
 
 	lists := func(prefix string) []call {
 		return []call{
@@ -286,8 +293,15 @@ func (f *fixture) volunteerMatrix(role string) map[string][]call {
 		"GET /api/v1/volunteers/{id}": profiles(api("")),
 		"POST /api/v1/volunteers": {
 			{method: "POST", path: api("/volunteers"), json: map[string]any{"resident_id": fr.regAPI, "consent": map[string]any{"general": true}}, ok: office},
-			// Someone else's registration, or one that exists, names no one.
-			{method: "POST", path: api("/volunteers"), json: map[string]any{"resident_id": f.adult, "consent": map[string]any{"general": true}}},
+			// Someone else's registration, or one that exists, names no one;
+			// to anyone but the office, someone who moved out or never lived
+			// here is just as unknown (not an invalid id: no oracle).
+			{method: "POST", path: api("/volunteers"), json: map[string]any{"resident_id": f.adult, "consent": map[string]any{"general": true}},
+				status: notYours},
+			{method: "POST", path: api("/volunteers"), json: map[string]any{"resident_id": v.movedOut, "consent": map[string]any{"general": true}},
+				status: notYours},
+			{method: "POST", path: api("/volunteers"), json: map[string]any{"resident_id": 999999, "consent": map[string]any{"general": true}},
+				status: notYours},
 			{method: "POST", path: api("/volunteers"), json: map[string]any{"resident_id": f.child, "consent": map[string]any{"general": true},
 				"guardian": map[string]any{"resident_id": v.guardian, "relation": "父亲"}}},
 		},
