@@ -53,6 +53,11 @@ func (s *Service) Register(ctx context.Context, actor *accounts.Principal, cid i
 			return nil, err
 		}
 		if !ok || p.MovedOut {
+			if !r.office {
+				// As for anyone else's record: no one but the office
+				// learns who lives (or lived) here.
+				return nil, apperr.NotFoundErr()
+			}
 			v.Add("resident_id", "volunteer.resident.unknown", nil)
 			return nil, v.Err()
 		}

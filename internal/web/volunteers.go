@@ -386,7 +386,9 @@ func (w *Web) volunteerFormData(r *http.Request, p *accounts.Principal, cid, rid
 		if err != nil {
 			return err
 		}
-		f.Minor = f.Age >= 0 && f.Age < rules.ConsentUnder
+		// A child's birth date (and so its age) is sealed in the registry
+		// record: a child is a minor whatever the rules.
+		f.Minor = res.Child || f.Age >= 0 && f.Age < rules.ConsentUnder
 		if f.Minor {
 			if f.Guardians, err = w.Volunteers.Adults(r.Context(), p, cid, rid); err != nil {
 				return err
