@@ -342,8 +342,10 @@ func (f *fixture) volunteerMatrix(role string) map[string][]call {
 		},
 		"PATCH /api/v1/teams/{id}": {{method: "PATCH", path: api(team(v.spareTeam)), json: map[string]string{"name": fmt.Sprintf("备用队%d", n)}, ok: office}},
 		"POST /api/v1/teams/{id}/members": {
-			// A leader adds only volunteers they see: their members.
-			{method: "POST", path: api(team(v.leaderTeam) + "/members"), json: map[string]any{"volunteer_id": fr.joinAPI}, ok: office},
+			// The office and the team's leader add any volunteer of the
+			// community (that is how one becomes their member); the answer
+			// is the membership, which names no one.
+			{method: "POST", path: api(team(v.leaderTeam) + "/members"), json: map[string]any{"volunteer_id": fr.joinAPI}, ok: office || leader},
 			{method: "POST", path: api(team(v.leaderTeam) + "/members"), json: map[string]any{"volunteer_id": v.adultV}}, // a member already
 			// A guardian adds their child; no one adds a minor without a guardian's consent.
 			{method: "POST", path: api(team(fr.childAPI) + "/members"), json: map[string]any{"volunteer_id": v.childV}, ok: seeChild},
@@ -371,9 +373,8 @@ func (f *fixture) volunteerMatrix(role string) map[string][]call {
 			{method: "GET", path: team(v.childTeam), ok: member, may: child, must: childMust, not: gridNot, reads: reads},
 		},
 		"POST /teams/{id}/members": {
-			// By number: the leader does not find a volunteer outside the
-			// team, and is shown the team page again.
-			{method: "POST", path: team(v.leaderTeam) + "/members", form: url.Values{"number": {fr.joinWebNumber}}, ok: office,
+			// By number: the office and the leader add anyone of the community.
+			{method: "POST", path: team(v.leaderTeam) + "/members", form: url.Values{"number": {fr.joinWebNumber}}, ok: office || leader,
 				may: append(when(leader, adultName), family...)},
 			{method: "POST", path: team(fr.childWeb) + "/members", form: url.Values{"volunteer_id": {fmt.Sprint(v.childV)}}, ok: seeChild},
 			{method: "POST", path: team(v.leaderTeam) + "/members", form: url.Values{"volunteer_id": {fmt.Sprint(v.lapsedV)}},
@@ -548,8 +549,8 @@ func checkVolunteerWrites(t *testing.T, s *server.Server, f *fixture) {
 			"registered (API)":             {registered(fr.regAPI), office},
 			"registered (page)":            {registered(fr.regWeb), office},
 			"child registered (page)":      {registered(fr.regChild), office},
-			"added (API)":                  {current(v.leaderTeam, fr.joinAPI), office},
-			"added (page)":                 {current(v.leaderTeam, fr.joinWeb), office},
+			"added (API)":                  {current(v.leaderTeam, fr.joinAPI), leads},
+			"added (page)":                 {current(v.leaderTeam, fr.joinWeb), leads},
 			"still in the team (API)":      {current(v.leaderTeam, fr.leaveAPI), !leads},
 			"still in the team (page)":     {current(v.leaderTeam, fr.leaveWeb), !leads},
 			"adult's consent withdrawn":    {withdrawn(fr.adultAPI) && withdrawn(fr.adultWeb), office},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
@@ -116,7 +117,15 @@ func (s *Service) Join(ctx context.Context, actor *accounts.Principal, team, vid
 	if err != nil {
 		return nil, err
 	}
-	v, _, err := s.find(ctx, actor, vid)
+	// A team's leader adds volunteers they cannot otherwise see (that is
+	// how someone becomes their member); everyone else only those within
+	// their reach.
+	var v *row
+	if s.leads(r, team) {
+		v, err = s.rowIn(ctx, cid, vid)
+	} else {
+		v, _, err = s.find(ctx, actor, vid)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -239,4 +248,39 @@ func (s *Service) Leave(ctx context.Context, actor *accounts.Principal, team, vi
 		s.acc.Invalidate()
 	}
 	return err
+}
+
+// rowIn loads volunteer id of community cid, whoever asks; callers have
+// checked the actor's right to act on any volunteer of it.
+func (s *Service) rowIn(ctx context.Context, cid, id int64) (*row, error) {
+	v, err := scanRow(s.db.QueryRow(ctx, `SELECT `+rowColumns+` FROM volunteers v WHERE v.id = ? AND v.community_id = ?`, id, cid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("volunteers: load: %w", err)
+	}
+	return v, nil
+}
+
+// IDByNumber finds an active volunteer of community cid by their number,
+// for those who may add anyone to a team: the office and team leaders.
+// It returns only the id.
+func (s *Service) IDByNumber(ctx context.Context, actor *accounts.Principal, cid int64, number string) (int64, error) {
+	r, err := s.reachOf(ctx, actor, cid)
+	if err != nil {
+		return 0, err
+	}
+	if !r.office && len(r.teams) == 0 {
+		return 0, apperr.ForbiddenErr()
+	}
+	var id int64
+	err = s.db.QueryRow(ctx, `SELECT id FROM volunteers WHERE community_id = ? AND number = ? AND status = 'active'`, cid, strings.ToUpper(strings.TrimSpace(number))).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("volunteers: by number: %w", err)
+	}
+	return id, nil
 }

@@ -171,14 +171,14 @@ func (w *Web) joinTeam(rw http.ResponseWriter, r *http.Request, p *accounts.Prin
 		if err != nil {
 			return err
 		}
-		found, _, err := w.Volunteers.List(r.Context(), p, volunteers.Filter{CommunityID: cid, Query: number, Limit: 2})
+		found, err := w.Volunteers.IDByNumber(r.Context(), p, cid, number)
+		if apperr.Is(err, apperr.NotFound) {
+			return w.renderTeam(rw, r, p, http.StatusUnprocessableEntity, []string{i18n.T(httpx.Lang(r, p), "team.number.unknown", nil)})
+		}
 		if err != nil {
 			return err
 		}
-		if len(found) != 1 || !strings.EqualFold(found[0].Number, number) {
-			return w.renderTeam(rw, r, p, http.StatusUnprocessableEntity, []string{i18n.T(httpx.Lang(r, p), "team.number.unknown", nil)})
-		}
-		vid = found[0].ID
+		vid = found
 	}
 	if _, err := w.Volunteers.Join(r.Context(), p, id, vid, r.PostForm.Get("role")); err != nil {
 		e := apperr.From(err)
