@@ -14,6 +14,7 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/calendar"
+	"github.com/linli/linli/internal/certs"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
@@ -34,6 +35,8 @@ type Deps struct {
 	Registry   *registry.Service
 	Volunteers *volunteers.Service
 	Hours      *hours.Service
+	Certs      *certs.Service
+	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 
 // API serves /api/v1.

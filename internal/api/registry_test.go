@@ -57,6 +57,13 @@ var notRegistry = []string{
 	"POST /api/v1/service-records/{id}/decide", "GET /api/v1/volunteers/{id}/hours", "GET /api/v1/me/hours",
 	"GET /api/v1/matrix", "GET /api/v1/hours/totals", "GET /api/v1/stars", "PUT /api/v1/stars",
 	"GET /matrix", "GET /me/hours", "GET /records", "POST /records", "POST /records/{id}/decide", "POST /records/{id}/reverse",
+	// Certificates print a volunteer's name (a child's masked) and hours;
+	// tested in internal/certs, api's TestCertificatesThroughTheAPI and
+	// web's TestCertificatePages.
+	"POST /api/v1/certificates", "GET /api/v1/certificates", "GET /api/v1/certificates/{number}",
+	"GET /api/v1/certificates/{number}/pdf", "GET /api/v1/verify/{number}",
+	"GET /me/certificates", "POST /me/certificates", "GET /certificates/{number}", "GET /certificates/{number}/pdf",
+	"GET /verify", "GET /verify/{number}",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -88,6 +88,11 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/hours/totals", policy.MatrixRead, a.hourTotals)
 	r.Handle("GET /api/v1/stars", policy.TeamsRead, a.getStars)
 	r.Handle("PUT /api/v1/stars", policy.StarsManage, a.setStars)
+	r.Handle("POST /api/v1/certificates", policy.CertIssue, a.issueCertificate)
+	r.Handle("GET /api/v1/certificates", policy.CertRead, a.listCertificates)
+	r.Handle("GET /api/v1/certificates/{number}", policy.CertRead, a.getCertificate)
+	r.Handle("GET /api/v1/certificates/{number}/pdf", policy.CertRead, a.certificatePDF)
+	r.Handle("GET /api/v1/verify/{number}", policy.CertVerify, a.verifyCertificate)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,24 @@ func DecodeJSON(r *http.Request, dst any) error {
 		return apperr.New(apperr.Malformed, "error.malformed_json")
 	}
 	return nil
+}
+
+// DecodeOptionalJSON is DecodeJSON for bodies that may be left out: an
+// empty body (no bytes, or only white space) leaves dst as it is.
+func DecodeOptionalJSON(r *http.Request, dst any) error {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return apperr.Wrap(err, apperr.TooLarge, "error.too_large")
+		}
+		return apperr.Wrap(err, apperr.Malformed, "error.malformed_json")
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return DecodeJSON(r, dst)
 }
 
 // WriteJSON writes v with status.

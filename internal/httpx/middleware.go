@@ -166,3 +166,17 @@ func Chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
 	}
 	return h
 }
+
+// BaseURL is the absolute base for links that leave the page (QR codes,
+// verification links): LINLI_PUBLIC_URL when set, else the request's own
+// scheme and host.
+func BaseURL(r *http.Request, public string) string {
+	if public != "" {
+		return strings.TrimRight(public, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -68,6 +68,9 @@ const (
 	HoursReview       Action = "hours.review"
 	MatrixRead        Action = "matrix.read"
 	StarsManage       Action = "hours.stars"
+	CertIssue         Action = "certificates.issue"
+	CertRead          Action = "certificates.read"
+	CertVerify        Action = "certificates.verify"
 	Static            Action = "static"
 	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
@@ -134,6 +137,11 @@ var Rules = map[Action]Rule{
 	HoursReview: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "confirm or refuse back-fills, reverse records with a reason"},
 	MatrixRead:  {Roles: append(slices.Clone(community), accounts.Street), Doc: "the volunteer matrix and hour totals: counts, no names"},
 	StarsManage: {Roles: office, Doc: "set the star thresholds"},
+	// Certificates: a volunteer (or their guardian) issues and reads their
+	// own, the office anyone's; anyone may verify one by its number.
+	CertIssue:  {Roles: community, Doc: "issue a volunteer record certificate (one's own or one's child's; the office: anyone's)"},
+	CertRead:   {Roles: community, Doc: "one's own certificates, as PDF or a printable page"},
+	CertVerify: {Public: true, Doc: "check a certificate by its number (name, period, hours, issuer only)"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

@@ -119,6 +119,8 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.HoursReview:       {accounts.Admin, accounts.Worker, accounts.Leader},
 		policy.MatrixRead:        all,
 		policy.StarsManage:       {accounts.Admin, accounts.Worker},
+		policy.CertIssue:         community,
+		policy.CertRead:          community,
 		policy.CalendarRead:      all,
 		policy.Logout:            all,
 		policy.Home:              all,
@@ -127,7 +129,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.Notifications:     all,
 		policy.NotificationsMark: all,
 	}
-	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs}
+	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify}
 	for _, a := range public {
 		if !policy.Permits(nil, a) {
 			t.Errorf("anonymous denied public action %s", a)

@@ -129,3 +129,34 @@ func (s *Service) CommunityOf(ctx context.Context, id int64) (int64, error) {
 	}
 	return cid, nil
 }
+
+// Identity is what a certificate prints: the name (a child's masked as
+// 刘*嘉), the volunteer number, and whether the person is a child.
+type Identity struct {
+	Name, Number string
+	Child        bool
+}
+
+// IdentityOf returns volunteer id's identity for a certificate. The
+// caller has checked the actor's right to issue one.
+func (s *Service) IdentityOf(ctx context.Context, cid, id int64) (Identity, error) {
+	v, err := s.rowIn(ctx, cid, id)
+	if err != nil {
+		return Identity{}, err
+	}
+	name, birth := v.name, v.birth.String
+	if v.residentID.Valid {
+		p, ok, err := s.reg.Person(ctx, cid, v.residentID.Int64)
+		if err != nil {
+			return Identity{}, err
+		}
+		if ok {
+			name, birth = p.Name, p.BirthDate
+		}
+	}
+	idn := Identity{Name: name, Number: v.number}
+	if age := ageOn(birth, s.clock.Now()); age >= 0 && age < ChildAge {
+		idn.Child, idn.Name = true, MaskChildName(name)
+	}
+	return idn, nil
+}

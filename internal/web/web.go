@@ -21,6 +21,7 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/calendar"
+	"github.com/linli/linli/internal/certs"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/files"
@@ -54,6 +55,8 @@ type Deps struct {
 	Registry   *registry.Service
 	Volunteers *volunteers.Service
 	Hours      *hours.Service
+	Certs      *certs.Service
+	PublicURL  string // LINLI_PUBLIC_URL: base of links in QR codes; empty: the request's host
 	Files      *files.Store
 	Keys       *secret.Keyring // seals files that hold personal data
 	DB         *db.DB          // for audit entries of pages without a service
