@@ -1,11 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"fmt"
 	"net/http"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
+	"github.com/linli/linli/internal/sheets"
 )
 
 func (a *API) listRecords(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -184,4 +187,33 @@ func (a *API) setStars(w http.ResponseWriter, r *http.Request, p *accounts.Princ
 		return err
 	}
 	return a.getStars(w, r, p)
+}
+
+func (a *API) exportRecords(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	cid, err := community(r, p)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		From   string `json:"from"`
+		To     string `json:"to"`
+		Reason string `json:"reason"`
+		Format string `json:"format"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Format == "" {
+		in.Format = string(sheets.XLSX)
+	}
+	// Written to memory first: a refusal must be a JSON error, not half a file.
+	var buf bytes.Buffer
+	if _, err := a.Hours.Export(r.Context(), p, cid, in.From, in.To, in.Reason, sheets.Format(in.Format), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", sheets.Format(in.Format).ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="service-records-%s-%s.%s"`, in.From, in.To, in.Format))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(buf.Bytes())
+	return err
 }

@@ -80,6 +80,7 @@ func (a *API) routes() {
 	r.Handle("POST /api/v1/organisations/{id}/commitments", policy.OrgsManage, a.addCommitment)
 	r.Handle("GET /api/v1/service-records", policy.HoursRead, a.listRecords)
 	r.Handle("POST /api/v1/service-records", policy.HoursRecord, a.createRecords)
+	r.Handle("POST /api/v1/service-records/export", policy.HoursExport, a.exportRecords)
 	r.Handle("POST /api/v1/service-records/{id}/reverse", policy.HoursReview, a.reverseRecord)
 	r.Handle("POST /api/v1/service-records/{id}/decide", policy.HoursReview, a.decideRecord)
 	r.Handle("GET /api/v1/volunteers/{id}/hours", policy.HoursRead, a.volunteerHours)

@@ -69,6 +69,7 @@ const (
 	MatrixRead        Action = "matrix.read"
 	StarsManage       Action = "hours.stars"
 	CertIssue         Action = "certificates.issue"
+	HoursExport       Action = "hours.export"
 	CertRead          Action = "certificates.read"
 	CertVerify        Action = "certificates.verify"
 	Static            Action = "static"
@@ -137,6 +138,7 @@ var Rules = map[Action]Rule{
 	HoursReview: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "confirm or refuse back-fills, reverse records with a reason"},
 	MatrixRead:  {Roles: append(slices.Clone(community), accounts.Street), Doc: "the volunteer matrix and hour totals: counts, no names"},
 	StarsManage: {Roles: office, Doc: "set the star thresholds"},
+	HoursExport: {Roles: office, Doc: "export service records for the national volunteer system (with ID numbers; reason required, audited)"},
 	// Certificates: a volunteer (or their guardian) issues and reads their
 	// own, the office anyone's; anyone may verify one by its number.
 	CertIssue:  {Roles: community, Doc: "issue a volunteer record certificate (one's own or one's child's; the office: anyone's)"},

@@ -120,6 +120,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.MatrixRead:        all,
 		policy.StarsManage:       {accounts.Admin, accounts.Worker},
 		policy.CertIssue:         community,
+		policy.HoursExport:       {accounts.Admin, accounts.Worker},
 		policy.CertRead:          community,
 		policy.CalendarRead:      all,
 		policy.Logout:            all,

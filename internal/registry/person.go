@@ -26,6 +26,8 @@ type Person struct {
 	BirthDate   string // YYYY-MM-DD or ""
 	Child       bool   // under ChildAge when last written
 	Phone       string // opened; mask before showing
+	DocType     string // id_card, passport, …
+	IDNumber    string // opened; only exports for the national system print it
 	MovedOut    bool
 	AccountID   int64
 }
@@ -74,6 +76,11 @@ func (s *Service) Persons(ctx context.Context, cid int64, ids []int64) (map[int6
 				p.Name, p.Gender, p.BirthDate = sec.Name, sec.Gender, sec.BirthDate
 			}
 			if p.Phone, err = sl.open("phone", r.phoneEnc); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			p.DocType = r.docType
+			if p.IDNumber, err = sl.open("id_number", r.idEnc); err != nil {
 				rows.Close()
 				return nil, err
 			}

@@ -160,3 +160,57 @@ func (s *Service) IdentityOf(ctx context.Context, cid, id int64) (Identity, erro
 	}
 	return idn, nil
 }
+
+// Registration is a volunteer as the national volunteer system registers
+// them (办法 第五条): the real name, document type and number. Only the
+// export for that system uses it; its caller checks the right and audits.
+type Registration struct {
+	Name, DocType, IDNumber, Number string
+}
+
+// Registrations returns volunteers' registrations, ids of community cid.
+func (s *Service) Registrations(ctx context.Context, cid int64, ids []int64) (map[int64]Registration, error) {
+	out := map[int64]Registration{}
+	var rows []*row
+	err := s.forIDs(ctx, `SELECT `+rowColumns+`, v.id_enc FROM volunteers v WHERE v.id IN (%s)`, ids, func(sc func(...any) error) error {
+		var v row
+		var idEnc string
+		if err := sc(&v.id, &v.cid, &v.number, &v.residentID, &v.accountID, &v.name, &v.gender, &v.birth,
+			&v.phoneEnc, &v.skillsOther, &v.cats, &v.availability, &v.status, &v.via, &v.registeredAt, &idEnc); err != nil {
+			return err
+		}
+		if v.cid != cid {
+			return nil
+		}
+		rows = append(rows, &v)
+		id, err := s.open(cid, "id_number", idEnc)
+		if err != nil {
+			return err
+		}
+		reg := Registration{Name: v.name, IDNumber: id, Number: v.number}
+		if id != "" {
+			reg.DocType = "id_card"
+		}
+		out[v.id] = reg
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rids []int64
+	for _, v := range rows {
+		if v.residentID.Valid {
+			rids = append(rids, v.residentID.Int64)
+		}
+	}
+	persons, err := s.reg.Persons(ctx, cid, rids)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range rows {
+		if p, ok := persons[v.residentID.Int64]; ok && v.residentID.Valid {
+			out[v.id] = Registration{Name: p.Name, DocType: p.DocType, IDNumber: p.IDNumber, Number: v.number}
+		}
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
+	"github.com/linli/linli/internal/sheets"
 	"github.com/linli/linli/internal/volunteers"
 )
 
@@ -131,7 +133,9 @@ type recordsData struct {
 	Errors    []string
 	Pager     pager
 	CanRecord bool
+	CanExport bool
 	Today     string
+	YearStart string
 }
 
 // Chosen reports whether a volunteer is ticked in the form.
@@ -163,6 +167,8 @@ func (w *Web) renderRecords(rw http.ResponseWriter, r *http.Request, p *accounts
 		return err
 	}
 	d.CanRecord = acc.Office || len(acc.Teams) > 0
+	d.CanExport = acc.Office
+	d.YearStart = d.Today[:4] + "-01-01"
 	if d.Teams, err = w.Volunteers.Teams(r.Context(), p, cid); err != nil {
 		return err
 	}
@@ -336,4 +342,31 @@ func (w *Web) myHours(rw http.ResponseWriter, r *http.Request, p *accounts.Princ
 		d.Pager.Next = fmt.Sprintf("/me/hours?page=%d", page.Page+1)
 	}
 	return w.render(rw, http.StatusOK, "myhours", w.view(rw, r, p, "volunteers", "hours.mine", d))
+}
+
+// exportRecords downloads the counted records of a period as the sheet
+// the national volunteer system takes (the office, with a reason).
+func (w *Web) exportRecords(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	cid, err := homeCommunity(p)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	format := sheets.Format(f.Get("format"))
+	var buf bytes.Buffer
+	if _, err := w.Hours.Export(r.Context(), p, cid, f.Get("from"), f.Get("to"), f.Get("reason"), format, &buf); err != nil {
+		e := apperr.From(err)
+		if e.Code != apperr.Invalid {
+			return err
+		}
+		return w.renderRecords(rw, r, p, e.Code.Status(), hours.Input{}, fieldMessages(httpx.Lang(r, p), e))
+	}
+	rw.Header().Set("Content-Type", format.ContentType())
+	rw.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="service-records-%s-%s%s"`, f.Get("from"), f.Get("to"), format.Extension()))
+	rw.Header().Set("Cache-Control", "no-store")
+	_, err = rw.Write(buf.Bytes())
+	return err
 }

@@ -66,6 +66,7 @@ func (w *Web) routes() {
 	r.Handle("GET /matrix", policy.MatrixRead, w.matrix)
 	r.Handle("GET /records", policy.HoursRead, w.records)
 	r.Handle("POST /records", policy.HoursRecord, w.createRecords)
+	r.Handle("POST /records/export", policy.HoursExport, w.exportRecords)
 	r.Handle("POST /records/{id}/reverse", policy.HoursReview, w.reverseRecord)
 	r.Handle("POST /records/{id}/decide", policy.HoursReview, w.decideRecord)
 	r.Handle("GET /me/hours", policy.HoursRead, w.myHours)
