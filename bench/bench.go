@@ -69,7 +69,7 @@ func NewLinli(ctx context.Context, o Options) (*Linli, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: app.New: %w", err)
 	}
-	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar,
+	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points,
 		Anchor: time.Now(), Seed: cfg.DemoSeed, Password: Password}
 	if err := s.Run(ctx); err != nil {
 		a.Close()

@@ -19,6 +19,7 @@ import (
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/volunteers"
@@ -36,6 +37,7 @@ type Deps struct {
 	Volunteers *volunteers.Service
 	Hours      *hours.Service
 	Certs      *certs.Service
+	Points     *points.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 

@@ -67,6 +67,11 @@ var notRegistry = []string{
 	// The national export prints names and ID numbers: office only, with a
 	// reason, audited; tested in api's TestNationalExport.
 	"POST /api/v1/service-records/export", "POST /records/export",
+	// Points name no one but the caller's own; tested in internal/points,
+	// api's TestPointsThroughTheAPI and web's TestPointsPages.
+	"GET /api/v1/points", "GET /api/v1/points/rules", "PUT /api/v1/points/rules", "GET /api/v1/shop", "POST /api/v1/shop",
+	"PATCH /api/v1/shop/{id}", "POST /api/v1/shop/{id}/redeem", "POST /api/v1/redemptions/{id}/return",
+	"GET /me/points", "POST /shop/{id}/redeem", "GET /shop", "POST /shop", "POST /redemptions/{id}/return",
 }
 
 // registryActions guard registry data: a route naming one can never be

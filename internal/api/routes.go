@@ -94,6 +94,14 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/certificates/{number}", policy.CertRead, a.getCertificate)
 	r.Handle("GET /api/v1/certificates/{number}/pdf", policy.CertRead, a.certificatePDF)
 	r.Handle("GET /api/v1/verify/{number}", policy.CertVerify, a.verifyCertificate)
+	r.Handle("GET /api/v1/points", policy.PointsRead, a.myPoints)
+	r.Handle("GET /api/v1/points/rules", policy.PointsRead, a.pointRules)
+	r.Handle("PUT /api/v1/points/rules", policy.ShopManage, a.setPointRules)
+	r.Handle("GET /api/v1/shop", policy.PointsRead, a.shopItems)
+	r.Handle("POST /api/v1/shop", policy.ShopManage, a.addShopItem)
+	r.Handle("PATCH /api/v1/shop/{id}", policy.ShopManage, a.updateShopItem)
+	r.Handle("POST /api/v1/shop/{id}/redeem", policy.ShopRedeem, a.redeem)
+	r.Handle("POST /api/v1/redemptions/{id}/return", policy.ShopManage, a.returnRedemption)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -30,6 +30,7 @@ import (
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/jobs"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
@@ -56,6 +57,7 @@ type App struct {
 	Volunteers *volunteers.Service
 	Hours      *hours.Service
 	Certs      *certs.Service
+	Points     *points.Service
 	Web        *web.Web
 	API        *api.API
 	Handler    http.Handler
@@ -109,6 +111,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Volunteers = volunteers.New(d, keys, o.Clock, a.Registry, a.Accounts)
 	a.Hours = hours.New(d, o.Clock, a.Calendar, a.Volunteers)
 	a.Certs = certs.New(d, o.Clock, a.Volunteers)
+	a.Points = points.New(d, o.Clock, a.Volunteers)
 	a.Files = &files.Store{Dir: filepath.Join(cfg.DataDir, "files")}
 	a.Jobs = jobs.NewRunner(d, jobs.Config{Workers: cfg.Workers, Clock: o.Clock, Logger: o.Log})
 	a.Notify = notify.New(d, notify.Config{Clock: o.Clock, SMTP: smtpConfig(cfg), BaseURL: cfg.PublicURL,
@@ -155,13 +158,13 @@ func (a *App) buildHTTP() error {
 	apiMux := http.NewServeMux()
 	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
 	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify,
-		Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, PublicURL: a.Config.PublicURL,
+		Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, PublicURL: a.Config.PublicURL,
 		Files: a.Files, Keys: a.Keys, DB: a.DB, Clock: a.Clock, SecureCookies: secure})
 	if err != nil {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, PublicURL: a.Config.PublicURL})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, PublicURL: a.Config.PublicURL})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial

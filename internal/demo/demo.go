@@ -17,6 +17,7 @@ import (
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/tenancy"
 )
@@ -35,6 +36,7 @@ type Seeder struct {
 	Notify   *notify.Service // optional: without it no messages are seeded
 	Registry *registry.Service
 	Calendar *calendar.Service // working days, for the records' deadlines
+	Points   *points.Service   // settles the year's points
 	Anchor   time.Time         // "today" of the demo
 	Seed     int64
 	Password string // demo accounts' password
@@ -60,6 +62,7 @@ var Steps = []Step{
 	{Name: RegistryStep, Run: registryStep},
 	{Name: VolunteersStep, Run: volunteersStep},
 	{Name: HoursStep, Run: hoursStep},
+	{Name: PointsStep, Run: pointsStep},
 }
 
 // RegistryStep is the name of the step that loads the registry.

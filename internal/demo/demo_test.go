@@ -43,7 +43,7 @@ func TestDemoCommunityAtRealSize(t *testing.T) {
 		t.Fatalf("%d seed steps recorded (%v)", n, err)
 	}
 	// A second start seeds nothing more.
-	again := &demo.Seeder{DB: s.DB, Accounts: s.Accounts, Tenancy: s.Tenancy, Notify: s.Notify, Registry: s.Registry, Calendar: s.Calendar,
+	again := &demo.Seeder{DB: s.DB, Accounts: s.Accounts, Tenancy: s.Tenancy, Notify: s.Notify, Registry: s.Registry, Calendar: s.Calendar, Points: s.Points,
 		Anchor: s.Clock.Now(), Seed: 1, Password: server.Password}
 	if err := again.Run(ctx); err != nil || len(again.Created) != 0 {
 		t.Fatalf("second run: %v, created %v", err, again.Created)
@@ -157,5 +157,15 @@ func TestDemoYearOfRecords(t *testing.T) {
 	sum, err := s.Hours.Summary(ctx, p, 1, me.ID)
 	if err != nil || sum.YearHours < 80 || sum.Stars < 1 {
 		t.Errorf("赵建国's hours: %+v %v", sum, err)
+	}
+	// Points were settled from the year of records, and spent at the shop.
+	pts, err := s.Points.SummaryOf(ctx, p, 1, me.ID)
+	if err != nil || pts.Earned < 500 || pts.Balance != pts.Earned-pts.Spent {
+		t.Errorf("赵建国's points: %+v %v", pts, err)
+	}
+	var redemptions int
+	s.DB.QueryRow(ctx, `SELECT count(*) FROM redemptions`).Scan(&redemptions)
+	if redemptions < 30 {
+		t.Errorf("%d exchanges at the shop in a year", redemptions)
 	}
 }

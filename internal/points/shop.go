@@ -240,7 +240,7 @@ func (s *Service) Return(ctx context.Context, actor *accounts.Principal, id int6
 			return fmt.Errorf("points: return: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return apperr.New(apperr.Conflict, "points.returned")
+			return apperr.New(apperr.Conflict, "points.returned_already")
 		}
 		txn, err := post(ctx, tx, cid, "return", "", red.Item, actor.AccountID, now, entry{AccVolunteer, red.VolunteerID, red.Points}, entry{AccShop, 0, -red.Points})
 		if err != nil {
@@ -327,4 +327,68 @@ func contains(xs []int64, x int64) bool {
 		}
 	}
 	return false
+}
+
+// Recent lists the community's latest redemptions, for the office at the
+// counter (to hand items over or take them back).
+func (s *Service) Recent(ctx context.Context, actor *accounts.Principal, cid int64) ([]Redemption, error) {
+	acc, err := s.vol.AccessOf(ctx, actor, cid)
+	if err != nil {
+		return nil, err
+	}
+	if !acc.Office {
+		if !acc.Member {
+			return nil, apperr.NotFoundErr()
+		}
+		return nil, apperr.ForbiddenErr()
+	}
+	rows, err := s.db.Query(ctx, `SELECT r.id, r.volunteer_id, r.item_id, i.name, r.quantity, r.points, r.status, r.created_at FROM redemptions r
+		JOIN shop_items i ON i.id = r.item_id WHERE r.community_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT 50`, cid)
+	if err != nil {
+		return nil, fmt.Errorf("points: recent: %w", err)
+	}
+	defer rows.Close()
+	out := []Redemption{}
+	for rows.Next() {
+		var r Redemption
+		if err := rows.Scan(&r.ID, &r.VolunteerID, &r.ItemID, &r.Item, &r.Quantity, &r.Points, &r.Status, &r.CreatedAt); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RedeemTx exchanges points inside the caller's transaction, at time at,
+// by nobody in particular (the demo seed). The rules are Redeem's; a
+// failed exchange leaves the transaction usable (a savepoint-free check:
+// balance and stock are read first).
+func (s *Service) RedeemTx(ctx context.Context, tx *db.Tx, cid, vid, itemID int64, quantity int, at time.Time) error {
+	var name string
+	var cost, stock int
+	if err := tx.QueryRow(ctx, `SELECT name, cost, stock FROM shop_items WHERE id = ? AND community_id = ?`, itemID, cid).Scan(&name, &cost, &stock); err != nil {
+		return fmt.Errorf("points: item: %w", err)
+	}
+	bal, err := balance(ctx, tx, vid)
+	if err != nil {
+		return err
+	}
+	total := cost * quantity
+	if stock < quantity || bal < total {
+		return errInsufficient
+	}
+	if _, err := tx.Exec(ctx, `UPDATE shop_items SET stock = stock - ? WHERE id = ?`, quantity, itemID); err != nil {
+		return fmt.Errorf("points: stock: %w", err)
+	}
+	txn, err := post(ctx, tx, cid, "redeem", "", fmt.Sprintf("%s ×%d", name, quantity), 0, at, entry{AccVolunteer, vid, -total}, entry{AccShop, 0, total})
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO redemptions (community_id, volunteer_id, item_id, quantity, points, txn, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'redeemed', ?)`, cid, vid, itemID, quantity, total, txn, at)
+	if err != nil {
+		return fmt.Errorf("points: redemption: %w", err)
+	}
+	return nil
 }

@@ -70,6 +70,9 @@ const (
 	StarsManage       Action = "hours.stars"
 	CertIssue         Action = "certificates.issue"
 	HoursExport       Action = "hours.export"
+	PointsRead        Action = "points.read"
+	ShopRedeem        Action = "shop.redeem"
+	ShopManage        Action = "shop.manage"
 	CertRead          Action = "certificates.read"
 	CertVerify        Action = "certificates.verify"
 	Static            Action = "static"
@@ -141,6 +144,11 @@ var Rules = map[Action]Rule{
 	HoursExport: {Roles: office, Doc: "export service records for the national volunteer system (with ID numbers; reason required, audited)"},
 	// Certificates: a volunteer (or their guardian) issues and reads their
 	// own, the office anyone's; anyone may verify one by its number.
+	// Points and the shop: one's own points (and one's children's); the
+	// office keeps the shelf, the rules and the counter.
+	PointsRead: {Roles: community, Doc: "one's points, the shop's items"},
+	ShopRedeem: {Roles: community, Doc: "exchange one's points (or one's child's; the office: anyone's) for an item"},
+	ShopManage: {Roles: office, Doc: "stock the points shop, take items back, set the points rules"},
 	CertIssue:  {Roles: community, Doc: "issue a volunteer record certificate (one's own or one's child's; the office: anyone's)"},
 	CertRead:   {Roles: community, Doc: "one's own certificates, as PDF or a printable page"},
 	CertVerify: {Public: true, Doc: "check a certificate by its number (name, period, hours, issuer only)"},

@@ -29,6 +29,7 @@ import (
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
@@ -56,6 +57,7 @@ type Deps struct {
 	Volunteers *volunteers.Service
 	Hours      *hours.Service
 	Certs      *certs.Service
+	Points     *points.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of links in QR codes; empty: the request's host
 	Files      *files.Store
 	Keys       *secret.Keyring // seals files that hold personal data
