@@ -33,11 +33,8 @@ func (s *Service) Export(ctx context.Context, actor *accounts.Principal, cid int
 	if err != nil {
 		return 0, err
 	}
-	if !acc.Member {
-		return 0, apperr.NotFoundErr()
-	}
-	if !acc.Office {
-		return 0, apperr.ForbiddenErr()
+	if err := acc.RequireOffice(); err != nil {
+		return 0, err
 	}
 	var v apperr.Validation
 	if !validDay(from) {

@@ -222,8 +222,8 @@ func (s *Service) SetStars(ctx context.Context, actor *accounts.Principal, cid i
 	if err != nil {
 		return err
 	}
-	if !acc.Office {
-		return apperr.ForbiddenErr()
+	if err := acc.RequireOffice(); err != nil {
+		return err
 	}
 	if len(thresholds) == 0 || len(thresholds) > 10 || thresholds[0] <= 0 || !slices.IsSorted(thresholds) || len(slices.Compact(slices.Clone(thresholds))) != len(thresholds) {
 		return apperr.New(apperr.Invalid, "error.invalid").Field("thresholds", "stars.invalid", nil)

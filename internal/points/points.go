@@ -170,11 +170,8 @@ func (s *Service) SetRules(ctx context.Context, actor *accounts.Principal, cid i
 	if err != nil {
 		return err
 	}
-	if !acc.Office {
-		if !acc.Member {
-			return apperr.NotFoundErr()
-		}
-		return apperr.ForbiddenErr()
+	if err := acc.RequireOffice(); err != nil {
+		return err
 	}
 	var v apperr.Validation
 	if r.PerHour < 0 || r.PerHour > 1000 {

@@ -81,11 +81,8 @@ func (s *Service) SaveItem(ctx context.Context, actor *accounts.Principal, cid i
 	if err != nil {
 		return nil, err
 	}
-	if !acc.Office {
-		if !acc.Member {
-			return nil, apperr.NotFoundErr()
-		}
-		return nil, apperr.ForbiddenErr()
+	if err := acc.RequireOffice(); err != nil {
+		return nil, err
 	}
 	var v apperr.Validation
 	it.Name = strings.TrimSpace(it.Name)
@@ -219,11 +216,8 @@ func (s *Service) Return(ctx context.Context, actor *accounts.Principal, id int6
 	if err != nil {
 		return nil, err
 	}
-	if !acc.Office {
-		if !acc.Member {
-			return nil, apperr.NotFoundErr()
-		}
-		return nil, apperr.ForbiddenErr()
+	if err := acc.RequireOffice(); err != nil {
+		return nil, err
 	}
 	now := s.clock.Now()
 	var red Redemption
@@ -336,11 +330,8 @@ func (s *Service) Recent(ctx context.Context, actor *accounts.Principal, cid int
 	if err != nil {
 		return nil, err
 	}
-	if !acc.Office {
-		if !acc.Member {
-			return nil, apperr.NotFoundErr()
-		}
-		return nil, apperr.ForbiddenErr()
+	if err := acc.RequireOffice(); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT r.id, r.volunteer_id, r.item_id, i.name, r.quantity, r.points, r.status, r.created_at FROM redemptions r
 		JOIN shop_items i ON i.id = r.item_id WHERE r.community_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT 50`, cid)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
 )
 
 // Access is what other domains (the hours ledger, activities) need to know
@@ -213,4 +214,17 @@ func (s *Service) Registrations(ctx context.Context, cid int64, ids []int64) (ma
 		}
 	}
 	return out, nil
+}
+
+// RequireOffice is the check for the office's own acts: NotFound to
+// someone outside the community (it does not exist for them), Forbidden
+// to a member who is not the office.
+func (a Access) RequireOffice() error {
+	switch {
+	case a.Office:
+		return nil
+	case a.Member:
+		return apperr.ForbiddenErr()
+	}
+	return apperr.NotFoundErr()
 }

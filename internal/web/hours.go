@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -188,21 +187,7 @@ func (w *Web) renderRecords(rw http.ResponseWriter, r *http.Request, p *accounts
 	if d.Items, d.Total, err = w.Hours.List(r.Context(), p, f); err != nil {
 		return err
 	}
-	link := func(n int) string {
-		v := url.Values{"page": {strconv.Itoa(n)}}
-		for _, k := range []string{"team", "review"} {
-			if q.Get(k) != "" {
-				v.Set(k, q.Get(k))
-			}
-		}
-		return "/records?" + v.Encode()
-	}
-	if page.Page > 1 {
-		d.Pager.Prev = link(page.Page - 1)
-	}
-	if page.Offset()+len(d.Items) < d.Total {
-		d.Pager.Next = link(page.Page + 1)
-	}
+	d.Pager = pageLinks("/records", q, []string{"team", "review"}, page, len(d.Items), d.Total)
 	return w.render(rw, status, "records", w.view(rw, r, p, "records", "record.title", d))
 }
 

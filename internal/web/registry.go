@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 
@@ -82,21 +81,7 @@ func (w *Web) residents(rw http.ResponseWriter, r *http.Request, p *accounts.Pri
 	if d.Tags, err = w.Registry.Tags(r.Context(), cid); err != nil {
 		return err
 	}
-	link := func(n int) string {
-		v := url.Values{"page": {strconv.Itoa(n)}}
-		for _, k := range []string{"q", "tag", "grid", "building"} {
-			if q.Get(k) != "" {
-				v.Set(k, q.Get(k))
-			}
-		}
-		return "/residents?" + v.Encode()
-	}
-	if page.Page > 1 {
-		d.Pager.Prev = link(page.Page - 1)
-	}
-	if page.Offset()+len(d.Items) < d.Total {
-		d.Pager.Next = link(page.Page + 1)
-	}
+	d.Pager = pageLinks("/residents", q, []string{"q", "tag", "grid", "building"}, page, len(d.Items), d.Total)
 	return w.render(rw, http.StatusOK, "residents", w.view(rw, r, p, "registry", "registry.residents", d))
 }
 

@@ -51,6 +51,28 @@ func (w *Web) scope(r *http.Request, cid int64) (scopeChoices, error) {
 
 type pager struct{ Prev, Next string }
 
+// pageLinks is the pager of a list at path: the previous and next pages,
+// keeping the query parameters keep that the request has.
+func pageLinks(path string, q url.Values, keep []string, page httpx.Page, shown, total int) pager {
+	link := func(n int) string {
+		v := url.Values{"page": {strconv.Itoa(n)}}
+		for _, k := range keep {
+			if q.Get(k) != "" {
+				v.Set(k, q.Get(k))
+			}
+		}
+		return path + "?" + v.Encode()
+	}
+	var pg pager
+	if page.Page > 1 {
+		pg.Prev = link(page.Page - 1)
+	}
+	if page.Offset()+shown < total {
+		pg.Next = link(page.Page + 1)
+	}
+	return pg
+}
+
 type usersData struct {
 	Query  string
 	Items  []accounts.Account

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,21 +242,7 @@ func (w *Web) volunteerList(rw http.ResponseWriter, r *http.Request, p *accounts
 	if d.Items, d.Total, err = w.Volunteers.List(r.Context(), p, f); err != nil {
 		return err
 	}
-	link := func(n int) string {
-		v := url.Values{"page": {strconv.Itoa(n)}}
-		for _, k := range []string{"q", "team", "skill", "category"} {
-			if q.Get(k) != "" {
-				v.Set(k, q.Get(k))
-			}
-		}
-		return "/volunteers?" + v.Encode()
-	}
-	if page.Page > 1 {
-		d.Pager.Prev = link(page.Page - 1)
-	}
-	if page.Offset()+len(d.Items) < d.Total {
-		d.Pager.Next = link(page.Page + 1)
-	}
+	d.Pager = pageLinks("/volunteers", q, []string{"q", "team", "skill", "category"}, page, len(d.Items), d.Total)
 	return w.render(rw, http.StatusOK, "volunteers", w.view(rw, r, p, "volunteers", "volunteer.list", d))
 }
 
