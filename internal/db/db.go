@@ -187,6 +187,14 @@ func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, Rebind(t.dialect, q), args...)
 }
 
+// Prepare prepares q (with `?` placeholders) on the transaction's
+// connection, for a statement a long transaction runs many times:
+// modernc.org/sqlite otherwise parses and plans it on every run. The
+// statement is closed with the transaction; Close it sooner if you like.
+func (t *Tx) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, Rebind(t.dialect, q))
+}
+
 // InTx runs fn in a write transaction and commits when fn returns nil. On
 // SQLite the transaction starts with BEGIN IMMEDIATE (see openSQLite), so
 // keep fn short: it holds the single writer lock.
