@@ -236,10 +236,7 @@ func (p *importPlan) household(ctx context.Context, building int64, unit, room s
 // resident plans one prepared row into household hid, as Loader.write
 // would write it, and reports whether it makes a new resident.
 func (p *importPlan) resident(ctx context.Context, pr prepared, hid int64) (bool, error) {
-	c, cols := pr.c, make(map[string]any, len(pr.cols))
-	for k, v := range pr.cols {
-		cols[k] = v
-	}
+	c, cols := pr.c, pr.cols // each row is planned once: its map is the plan's now
 	cols["household_id"] = hid
 	nameBidx, _ := cols["name_bidx"].(string)
 	idBidx, _ := cols["id_bidx"].(string)
