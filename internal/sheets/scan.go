@@ -19,6 +19,7 @@ type sheetScanner struct {
 	row    int        // number of the row held in cells; 0 before the first
 	col    int        // column of the last cell read
 	cells  []cellMeta // by column number; an entry is for row only if its row matches
+	filled []int      // the columns of row that cells holds, in order read
 	raw    []byte
 	done   bool
 }
@@ -93,6 +94,7 @@ func (s *sheetScanner) advance() error {
 			}
 		}
 		s.col = 0
+		s.filled = s.filled[:0]
 		return s.readRow()
 	}
 }
@@ -157,6 +159,7 @@ func (s *sheetScanner) readCell(start xml.StartElement) error {
 				}
 				if col <= s.maxCol {
 					s.cells[col] = m
+					s.filled = append(s.filled, col)
 				}
 				return nil
 			}
