@@ -13,15 +13,18 @@ import (
 	"github.com/linli/linli/internal/db"
 )
 
-// importBatch is how many rows one multi-row INSERT of an import carries.
-// The widest, residents, binds 21 values a row, so a batch stays far under
-// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (bulkInsert
-// also caps it by width). Tests lower it to cross batch boundaries with
-// small sheets.
-var importBatch = 500
+// importBatch is the most rows one multi-row INSERT of an import carries;
+// bulkInsert also keeps a statement under maxBindVars values, so the
+// widest, residents (21 values a row), go 1,428 at a time. Larger batches
+// mean fewer statements and, on SQLite, fewer pages copied into statement
+// journals (each page a statement changes is copied once per statement):
+// 1,400 rows a statement instead of 500 took a 100,000-row import's
+// statement-journal CPU from 0.69 s to 0.39 s. Tests lower it to cross
+// batch boundaries with small sheets.
+var importBatch = 2000
 
-// maxBindVars is the most values one statement binds, under both engines'
-// limits.
+// maxBindVars is the most values one statement binds, under SQLite's
+// 32,766 and PostgreSQL's 65,535.
 const maxBindVars = 30000
 
 // An importPlan decides, in memory and in sheet order, what an import
