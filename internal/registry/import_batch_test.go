@@ -173,3 +173,40 @@ func TestImportBatchesMatchRowByRow(t *testing.T) {
 		}
 	})
 }
+
+// A sheet larger than one statement's share of bound values (1,428
+// residents at 21 values each) goes in several statements, at the default
+// batch size, and comes back whole on a second import.
+func TestImportCrossesTheBindLimit(t *testing.T) {
+	const n = 1500
+	var rows [][]string
+	for i := range n {
+		birth := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*7)
+		id := registrytest.MakeID("130104", birth.Format("20060102"), fmt.Sprintf("%03d", i%1000))
+		rows = append(rows, []string{"大表小区", fmt.Sprint(1 + i/300), "1", fmt.Sprint(101 + i%150), fmt.Sprintf("居民%04d", i),
+			"", id, "", "", map[bool]string{true: "户主", false: "其他"}[i%3 == 0], "", ""})
+	}
+	b := sheet(t, sheets.XLSX, header, rows)
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		before := count(t, d, "residents")
+		for round, want := range []string{"created", "updated"} {
+			parsed, problems, err := parse(t, "big.xlsx", b, nil)
+			if err != nil || len(problems) != 0 {
+				t.Fatalf("parse: %v %v", keys(problems), err)
+			}
+			rep, err := w.reg.Import(ctx, w.A.Admin.Principal(), parsed, problems,
+				registry.ImportOptions{CommunityID: w.A.ID, CreateBuildings: true})
+			if err != nil || !rep.Applied || len(rep.Problems) != 0 {
+				t.Fatalf("round %d: %+v %v", round+1, rep, err)
+			}
+			if got := map[string]int{"created": rep.Created, "updated": rep.Updated}[want]; got != n {
+				t.Fatalf("round %d: %s %d of %d: %+v", round+1, want, got, n, rep)
+			}
+			if c := count(t, d, "residents"); c != before+n {
+				t.Fatalf("round %d: %d residents, want %d", round+1, c, before+n)
+			}
+		}
+	})
+}
