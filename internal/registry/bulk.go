@@ -47,6 +47,8 @@ type importPlan struct {
 	byID       map[string]*planResident
 	byName     map[nameKey][]*planResident // residents without an ID number (may be stale: check)
 
+	newEstates    []planEstate
+	newBuildings  []planBuilding
 	newUnits      []planUnit
 	newHouseholds []planHousehold
 	inserts       []planInsert
@@ -79,6 +81,16 @@ type planResident struct {
 	nameBidx      string
 	idBidx        string // "" for none
 	insert        int    // 1 + index into inserts for a resident this import creates, else 0
+}
+
+type planEstate struct {
+	id   int64
+	name string
+}
+
+type planBuilding struct {
+	id, estate int64
+	number     string
 }
 
 type planUnit struct {
@@ -209,6 +221,33 @@ func (p *importPlan) otherPerson(idBidx, nameBidx string) bool {
 	return idBidx != "" && r != nil && r.nameBidx != nameBidx
 }
 
+// building returns the id of a building, making it and its estate when
+// missing (written by flush) as Loader.Building does for a Place with no
+// more than the two names: no address, grid, year or floors.
+func (p *importPlan) building(ctx context.Context, estate, number string) (int64, error) {
+	l := p.l
+	key := estate + "/" + number
+	if id, ok := l.buildings[key]; ok {
+		return id, nil
+	}
+	eid, ok := l.estates[estate]
+	if !ok {
+		var err error
+		if eid, err = p.newID(ctx, "estates"); err != nil {
+			return 0, err
+		}
+		l.estates[estate] = eid
+		p.newEstates = append(p.newEstates, planEstate{eid, estate})
+	}
+	bid, err := p.newID(ctx, "buildings")
+	if err != nil {
+		return 0, err
+	}
+	l.buildings[key] = bid
+	p.newBuildings = append(p.newBuildings, planBuilding{bid, eid, number})
+	return bid, nil
+}
+
 // household returns the id of the household at building/unit/room, making
 // the unit and household when missing (written by flush).
 func (p *importPlan) household(ctx context.Context, building int64, unit, room string) (int64, error) {
@@ -285,10 +324,7 @@ func (p *importPlan) resident(ctx context.Context, pr prepared, hid int64) (bool
 		}
 		p.index(r)
 	}
-	tokens := make([]string, len(c.in.Tags))
-	for i, t := range c.in.Tags {
-		tokens[i] = p.l.sl.tagToken(t)
-	}
+	tokens := pr.tags
 	if _, seen := p.tags[r.id]; !seen {
 		p.tagOrder = append(p.tagOrder, r.id)
 	}
@@ -356,6 +392,19 @@ func (p *importPlan) newID(ctx context.Context, table string) (int64, error) {
 // that existed.
 func (p *importPlan) flush(ctx context.Context) error {
 	tx, cid, now := p.l.tx, p.l.cid, p.now
+	if err := bulkInsert(ctx, tx, `INSERT INTO estates (id, community_id, name, address, created_at)`, 5, len(p.newEstates), func(i int, a []any) []any {
+		e := p.newEstates[i]
+		return append(a, e.id, cid, e.name, "", now)
+	}); err != nil {
+		return fmt.Errorf("registry: create estates: %w", err)
+	}
+	if err := bulkInsert(ctx, tx, `INSERT INTO buildings (id, community_id, estate_id, grid_id, number, address, year_built, floors, created_at)`,
+		9, len(p.newBuildings), func(i int, a []any) []any {
+			b := p.newBuildings[i]
+			return append(a, b.id, cid, b.estate, nil, b.number, "", nil, nil, now)
+		}); err != nil {
+		return fmt.Errorf("registry: create buildings: %w", err)
+	}
 	if err := bulkInsert(ctx, tx, `INSERT INTO units (id, community_id, building_id, number)`, 4, len(p.newUnits), func(i int, a []any) []any {
 		u := p.newUnits[i]
 		return append(a, u.id, cid, u.building, u.number)
@@ -534,6 +583,10 @@ func prepareRows(sl sealer, rows []SheetRow, now time.Time, progress func(done, 
 					var ae *apperr.Error
 					switch {
 					case err == nil:
+						p.tags = make([]string, len(p.c.in.Tags))
+						for k, t := range p.c.in.Tags {
+							p.tags[k] = sl.tagToken(t)
+						}
 						out[i].p = p
 					case errors.As(err, &ae):
 						out[i].err = ae

@@ -294,7 +294,7 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 				bad("id_number", "import.id_other_person", nil)
 				continue
 			}
-			bid, err := l.Building(ctx, Place{Estate: r.Estate, Building: r.Building})
+			bid, err := plan.building(ctx, r.Estate, r.Building)
 			if err != nil {
 				return err
 			}
