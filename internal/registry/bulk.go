@@ -392,41 +392,39 @@ func (p *importPlan) newID(ctx context.Context, table string) (int64, error) {
 // that existed.
 func (p *importPlan) flush(ctx context.Context) error {
 	tx, cid, now := p.l.tx, p.l.cid, p.now
-	if err := bulkInsert(ctx, tx, `INSERT INTO estates (id, community_id, name, address, created_at)`, 5, len(p.newEstates), func(i int, a []any) []any {
+	if err := bulkInsert(ctx, tx, "estates", []string{"id", "community_id", "name", "address", "created_at"}, len(p.newEstates), func(i int, a []any) []any {
 		e := p.newEstates[i]
 		return append(a, e.id, cid, e.name, "", now)
 	}); err != nil {
 		return fmt.Errorf("registry: create estates: %w", err)
 	}
-	if err := bulkInsert(ctx, tx, `INSERT INTO buildings (id, community_id, estate_id, grid_id, number, address, year_built, floors, created_at)`,
-		9, len(p.newBuildings), func(i int, a []any) []any {
-			b := p.newBuildings[i]
-			return append(a, b.id, cid, b.estate, nil, b.number, "", nil, nil, now)
-		}); err != nil {
+	if err := bulkInsert(ctx, tx, "buildings", []string{"id", "community_id", "estate_id", "grid_id", "number", "address", "year_built", "floors", "created_at"}, len(p.newBuildings), func(i int, a []any) []any {
+		b := p.newBuildings[i]
+		return append(a, b.id, cid, b.estate, nil, b.number, "", nil, nil, now)
+	}); err != nil {
 		return fmt.Errorf("registry: create buildings: %w", err)
 	}
-	if err := bulkInsert(ctx, tx, `INSERT INTO units (id, community_id, building_id, number)`, 4, len(p.newUnits), func(i int, a []any) []any {
+	if err := bulkInsert(ctx, tx, "units", []string{"id", "community_id", "building_id", "number"}, len(p.newUnits), func(i int, a []any) []any {
 		u := p.newUnits[i]
 		return append(a, u.id, cid, u.building, u.number)
 	}); err != nil {
 		return fmt.Errorf("registry: create units: %w", err)
 	}
-	if err := bulkInsert(ctx, tx, `INSERT INTO households (id, community_id, unit_id, room, phone_enc, phone_bidx, head_resident_id, created_at, updated_at)`,
-		9, len(p.newHouseholds), func(i int, a []any) []any {
-			h := p.newHouseholds[i]
-			return append(a, h.id, cid, h.unit, h.room, "", "", nullID(p.heads[h.id]), now, now)
-		}); err != nil {
+	if err := bulkInsert(ctx, tx, "households", []string{"id", "community_id", "unit_id", "room", "phone_enc", "phone_bidx", "head_resident_id", "created_at", "updated_at"}, len(p.newHouseholds), func(i int, a []any) []any {
+		h := p.newHouseholds[i]
+		return append(a, h.id, cid, h.unit, h.room, "", "", nullID(p.heads[h.id]), now, now)
+	}); err != nil {
 		return fmt.Errorf("registry: create households: %w", err)
 	}
-	if err := bulkInsert(ctx, tx, `INSERT INTO residents (id, community_id, `+strings.Join(columnOrder, ", ")+`, moved_in_at, created_at, updated_at)`,
-		len(columnOrder)+5, len(p.inserts), func(i int, a []any) []any {
-			r := p.inserts[i]
-			a = append(a, r.id, cid)
-			for _, k := range columnOrder {
-				a = append(a, r.cols[k])
-			}
-			return append(a, r.movedIn, now, now)
-		}); err != nil {
+	residentCols := append(append([]string{"id", "community_id"}, columnOrder...), "moved_in_at", "created_at", "updated_at")
+	if err := bulkInsert(ctx, tx, "residents", residentCols, len(p.inserts), func(i int, a []any) []any {
+		r := p.inserts[i]
+		a = append(a, r.id, cid)
+		for _, k := range columnOrder {
+			a = append(a, r.cols[k])
+		}
+		return append(a, r.movedIn, now, now)
+	}); err != nil {
 		return fmt.Errorf("registry: insert residents: %w", err)
 	}
 	if len(p.updates) > 0 {
@@ -450,15 +448,14 @@ func (p *importPlan) flush(ctx context.Context) error {
 			}
 		}
 	}
-	if err := bulkInsert(ctx, tx, `INSERT INTO resident_moves (community_id, resident_id, kind, from_household_id, to_household_id, at)`,
-		6, len(p.moves), func(i int, a []any) []any {
-			m := p.moves[i]
-			kind := "move"
-			if m.from == 0 {
-				kind = "in"
-			}
-			return append(a, cid, m.resident, kind, nullID(m.from), m.to, m.at)
-		}); err != nil {
+	if err := bulkInsert(ctx, tx, "resident_moves", []string{"community_id", "resident_id", "kind", "from_household_id", "to_household_id", "at"}, len(p.moves), func(i int, a []any) []any {
+		m := p.moves[i]
+		kind := "move"
+		if m.from == 0 {
+			kind = "in"
+		}
+		return append(a, cid, m.resident, kind, nullID(m.from), m.to, m.at)
+	}); err != nil {
 		return fmt.Errorf("registry: moves: %w", err)
 	}
 	if len(p.clearTags) > 0 {
@@ -483,7 +480,7 @@ func (p *importPlan) flush(ctx context.Context) error {
 			tags = append(tags, tag{id, t})
 		}
 	}
-	if err := bulkInsert(ctx, tx, `INSERT INTO resident_tags (community_id, resident_id, token)`, 3, len(tags), func(i int, a []any) []any {
+	if err := bulkInsert(ctx, tx, "resident_tags", []string{"community_id", "resident_id", "token"}, len(tags), func(i int, a []any) []any {
 		return append(a, cid, tags[i].resident, tags[i].token)
 	}); err != nil {
 		return fmt.Errorf("registry: tag: %w", err)
@@ -498,10 +495,20 @@ func (p *importPlan) flush(ctx context.Context) error {
 	return nil
 }
 
-// bulkInsert runs head (an INSERT up to its column list) with VALUES for
-// n rows of width values each, importBatch rows (at most) a statement.
-// fill appends row i's values to args.
-func bulkInsert(ctx context.Context, tx *db.Tx, head string, width, n int, fill func(i int, args []any) []any) error {
+// bulkInsert writes n rows into table's columns: with COPY on
+// PostgreSQL, else as INSERTs of importBatch rows (at most, and at most
+// maxBindVars values) a statement. fill appends row i's values to args.
+func bulkInsert(ctx context.Context, tx *db.Tx, table string, cols []string, n int, fill func(i int, args []any) []any) error {
+	if n == 0 {
+		return nil
+	}
+	width := len(cols)
+	if tx.CanCopy() {
+		return tx.CopyFrom(ctx, table, cols, n, func(i int) ([]any, error) {
+			return fill(i, make([]any, 0, width)), nil
+		})
+	}
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `)`
 	per := max(1, min(importBatch, maxBindVars/width))
 	var full *sql.Stmt
 	defer func() {
