@@ -70,6 +70,14 @@ func CreateCommunity(ctx context.Context, a *app.App, tx *db.Tx, code string, re
 	return cid, grids, nil
 }
 
+// Anchor is the "today" the benchmarks generate their people as of: a day
+// ago. The generator takes the date in Asia/Shanghai, while validation
+// compares a birth date with the UTC clock, so between 16:00 and 24:00 UTC
+// a baby born "today" would be a day in the future and its row refused
+// (registry.birth.invalid). A day back keeps every generated date in the
+// past whatever the hour.
+func Anchor() time.Time { return time.Now().Add(-24 * time.Hour) }
+
 // LoadCity writes each generated community into its own new community, one
 // transaction each, through demo.LoadRegistry: the code path of
 // `linli gen` (internal/cli/gen.go), so the rows are sealed and indexed as

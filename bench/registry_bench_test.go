@@ -97,7 +97,7 @@ func registrySetup(b *testing.B, engine string) *registryFixture {
 		fail(err)
 	}
 	closers = append(closers, func() { bare.Close() })
-	anchor := time.Now()
+	anchor := Anchor()
 	city := gen.City(2, 1, anchor)
 	f := &registryFixture{app: a, bare: bare}
 	if f.rows, err = SheetRows(city[1:], importRows); err != nil {

@@ -234,36 +234,30 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 	}
 	// Validation and sealing happen here, before the write transaction,
 	// so a long import holds the database's writer for lookups and writes
-	// only.
+	// only. It is CPU work alone, so it runs on every core.
 	sl := sealer{s.keys, cid}
-	ready := make([]prepared, len(rows))
+	ready, err := prepareRows(sl, rows, s.clock.Now(), o.Progress)
+	if err != nil {
+		return nil, err
+	}
 	for i := range rows {
-		if rows[i].bad {
-			continue
-		}
-		p, err := prepare(sl, rows[i].Input, s.clock.Now())
-		if err != nil {
-			var ae *apperr.Error
-			if !errors.As(err, &ae) {
-				return nil, err
-			}
+		if ready[i].err != nil {
 			rows[i].bad = true
-			for f, fe := range ae.Fields {
+			for f, fe := range ready[i].err.Fields {
 				rep.Problems = append(rep.Problems, Problem{Row: rows[i].Number, Column: f, Key: fe.Key, Args: fe.Args})
 			}
-			continue
-		}
-		ready[i] = p
-		if o.Progress != nil && i%2000 == 0 {
-			o.Progress(i/2, len(rows))
 		}
 	}
 	errRollback := errors.New("rollback")
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		l := s.NewLoader(tx, cid)
-		known, err := l.knownBuildings(ctx)
+		plan, err := newImportPlan(ctx, l)
 		if err != nil {
 			return err
+		}
+		known := make(map[string]bool, len(l.buildings))
+		for k := range l.buildings {
+			known[k] = true
 		}
 		tags, err := s.Tags(ctx, cid)
 		if err != nil {
@@ -271,8 +265,8 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 		}
 		for i := range rows {
 			r := &rows[i]
-			if o.Progress != nil && i%500 == 0 {
-				o.Progress(len(rows)/2+i/2, len(rows))
+			if o.Progress != nil && i%2000 == 0 {
+				o.Progress(len(rows)/2+i/4, len(rows))
 			}
 			if r.bad {
 				continue
@@ -295,29 +289,21 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 			}
 			// Judge the row before creating anything for it, so a skipped
 			// row leaves no empty flat behind.
-			if other, err := l.otherPersonWithID(ctx, r.Input); err != nil {
-				return err
-			} else if other {
+			idBidx, _ := ready[i].p.cols["id_bidx"].(string)
+			if plan.otherPerson(idBidx, ready[i].p.cols["name_bidx"].(string)) {
 				bad("id_number", "import.id_other_person", nil)
 				continue
 			}
-			bid, err := l.Building(ctx, Place{Estate: r.Estate, Building: r.Building})
+			bid, err := plan.building(ctx, r.Estate, r.Building)
 			if err != nil {
 				return err
 			}
-			hid, err := l.Household(ctx, bid, r.Unit, r.Room, "")
+			hid, err := plan.household(ctx, bid, r.Unit, r.Room)
 			if err != nil {
 				return err
 			}
-			_, created, err := l.write(ctx, ready[i], hid, time.Time{})
+			created, err := plan.resident(ctx, ready[i].p, hid)
 			if err != nil {
-				var ae *apperr.Error
-				if errors.As(err, &ae) {
-					for f, fe := range ae.Fields {
-						bad(f, fe.Key, fe.Args)
-					}
-					continue
-				}
 				return err
 			}
 			if created {
@@ -325,6 +311,12 @@ func (s *Service) Import(ctx context.Context, actor *accounts.Principal, rows []
 			} else {
 				rep.Updated++
 			}
+		}
+		if o.Progress != nil {
+			o.Progress(len(rows)*3/4, len(rows))
+		}
+		if err := plan.flush(ctx); err != nil {
+			return err
 		}
 		if o.Progress != nil {
 			o.Progress(len(rows), len(rows))
@@ -375,40 +367,4 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// knownBuildings lists "estate/number" of the community's buildings.
-func (l *Loader) knownBuildings(ctx context.Context) (map[string]bool, error) {
-	rows, err := l.tx.Query(ctx, `SELECT e.name, b.number FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE b.community_id = ?`, l.cid)
-	if err != nil {
-		return nil, fmt.Errorf("registry: buildings: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var e, n string
-		if err := rows.Scan(&e, &n); err != nil {
-			return nil, err
-		}
-		out[e+"/"+n] = true
-	}
-	return out, rows.Err()
-}
-
-// otherPersonWithID reports whether the row's ID number belongs to a
-// resident with another name: a typo or a real conflict, for a person to
-// look at rather than an update to apply.
-func (l *Loader) otherPersonWithID(ctx context.Context, in Input) (bool, error) {
-	if in.IDNumber == "" {
-		return false, nil
-	}
-	var nameIdx string
-	id, err := l.id(ctx, `SELECT id FROM residents WHERE community_id = ? AND id_bidx = ?`, l.cid, l.sl.bidx("id", in.IDNumber))
-	if err != nil || id == 0 {
-		return false, err
-	}
-	if err := l.tx.QueryRow(ctx, `SELECT name_bidx FROM residents WHERE id = ?`, id).Scan(&nameIdx); err != nil {
-		return false, fmt.Errorf("registry: match name: %w", err)
-	}
-	return nameIdx != l.sl.bidx("name", strings.TrimSpace(in.Name)), nil
 }

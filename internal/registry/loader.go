@@ -163,6 +163,7 @@ func (l *Loader) Resident(ctx context.Context, in Input, movedIn time.Time) (int
 type prepared struct {
 	c    clean
 	cols map[string]any
+	tags []string // blind tokens of c.in.Tags; set by prepareRows only
 }
 
 func prepare(sl sealer, in Input, now time.Time) (prepared, error) {

@@ -1,7 +1,6 @@
 package sheets
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -13,12 +12,13 @@ import (
 // cell type and style, and the stored value of number cells. It streams:
 // one row of metadata is held at a time, in a slice reused for every row.
 type sheetScanner struct {
-	dec    *xml.Decoder
+	lex    *xmlLexer
 	rc     io.ReadCloser
 	maxCol int
 	row    int        // number of the row held in cells; 0 before the first
 	col    int        // column of the last cell read
 	cells  []cellMeta // by column number; an entry is for row only if its row matches
+	filled []int      // the columns of row that cells holds, in order read
 	raw    []byte
 	done   bool
 }
@@ -33,7 +33,7 @@ type cellMeta struct {
 
 func newSheetScanner(rc io.ReadCloser, maxCol int) *sheetScanner {
 	return &sheetScanner{
-		dec:    xml.NewDecoder(rc),
+		lex:    newXMLLexer(rc),
 		rc:     rc,
 		maxCol: maxCol,
 		cells:  make([]cellMeta, maxCol+1),
@@ -73,8 +73,9 @@ func (s *sheetScanner) drain() error {
 
 // advance reads the next <row> element.
 func (s *sheetScanner) advance() error {
+	x := s.lex
 	for {
-		tok, err := s.dec.RawToken()
+		err := x.next()
 		if errors.Is(err, io.EOF) {
 			s.done = true
 			return nil
@@ -82,104 +83,125 @@ func (s *sheetScanner) advance() error {
 		if err != nil {
 			return err
 		}
-		start, ok := tok.(xml.StartElement)
-		if !ok || start.Name.Local != "row" {
+		if x.kind != xmlStart || string(x.name) != "row" {
 			continue
 		}
 		s.row++
-		if r := attr(start, "r"); r != "" {
-			if s.row, err = strconv.Atoi(r); err != nil || s.row < 1 {
+		if r := x.attr("r"); len(r) > 0 {
+			if s.row, err = strconv.Atoi(string(r)); err != nil || s.row < 1 {
 				return fmt.Errorf("row number %q", r)
 			}
 		}
 		s.col = 0
+		s.filled = s.filled[:0]
 		return s.readRow()
 	}
 }
 
 func (s *sheetScanner) readRow() error {
+	x := s.lex
 	for {
-		tok, err := s.dec.RawToken()
-		if err != nil {
-			return err
+		if err := x.next(); err != nil {
+			return unexpected(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if t.Name.Local == "c" {
-				if err := s.readCell(t); err != nil {
+		switch x.kind {
+		case xmlStart:
+			if string(x.name) == "c" {
+				if err := s.readCell(); err != nil {
 					return err
 				}
 			}
-		case xml.EndElement:
-			if t.Name.Local == "row" {
+		case xmlEnd:
+			if string(x.name) == "row" {
 				return nil
 			}
 		}
 	}
 }
 
-func (s *sheetScanner) readCell(start xml.StartElement) error {
+// readCell reads the <c> element the lexer is on.
+func (s *sheetScanner) readCell() error {
+	x := s.lex
 	m := cellMeta{row: s.row}
 	col := s.col + 1
-	for _, a := range start.Attr {
-		switch a.Name.Local {
+	for _, a := range x.attrs {
+		switch string(a.local) {
 		case "r":
-			if c := column(a.Value); c > 0 {
+			if c := column(string(a.value)); c > 0 {
 				col = c
 			}
 		case "t":
-			m.typ = a.Value
+			m.typ = cellType(a.value)
 		case "s":
-			m.style, _ = strconv.Atoi(a.Value)
+			m.style, _ = strconv.Atoi(string(a.value))
 		}
 	}
 	s.col = col
 	inV := false
 	s.raw = s.raw[:0]
 	for depth := 0; ; {
-		tok, err := s.dec.RawToken()
-		if err != nil {
-			return err
+		if err := x.next(); err != nil {
+			return unexpected(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch x.kind {
+		case xmlStart:
 			depth++
-			switch t.Name.Local {
+			switch string(x.name) {
 			case "f":
 				m.formula = true
 			case "v":
 				inV = true
 			}
-		case xml.EndElement:
+		case xmlEnd:
 			if depth == 0 {
 				if (m.typ == "" || m.typ == "n") && len(s.raw) > 0 {
 					m.raw = string(s.raw)
 				}
 				if col <= s.maxCol {
 					s.cells[col] = m
+					s.filled = append(s.filled, col)
 				}
 				return nil
 			}
 			depth--
 			inV = false
-		case xml.CharData:
+		case xmlText:
 			if inV {
-				s.raw = append(s.raw, t...)
+				text, err := x.textValue()
+				if err != nil {
+					return err
+				}
+				s.raw = append(s.raw, text...)
 			}
 		}
 	}
 }
 
-func (s *sheetScanner) close() error { return s.rc.Close() }
-
-func attr(e xml.StartElement, local string) string {
-	for _, a := range e.Attr {
-		if a.Name.Local == local {
-			return a.Value
-		}
+// cellType returns the t attribute as a string, without allocating for
+// the values a sheet uses.
+func cellType(t []byte) string {
+	switch string(t) {
+	case "":
+		return ""
+	case "n":
+		return "n"
+	case "s":
+		return "s"
+	case "str":
+		return "str"
+	case "inlineStr":
+		return "inlineStr"
+	case "b":
+		return "b"
+	case "e":
+		return "e"
+	case "d":
+		return "d"
 	}
-	return ""
+	return string(t)
 }
+
+func (s *sheetScanner) close() error { return s.rc.Close() }
 
 // column returns the column number of a cell reference such as "AB12",
 // or 0 if ref has no letters or a column past XFD.

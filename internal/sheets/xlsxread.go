@@ -18,7 +18,7 @@ import (
 type xlsxSource struct {
 	file     *excelize.File
 	rows     *excelize.Rows
-	scan     *sheetScanner
+	scan     *asyncScanner
 	num      int // rows.Next calls so far: the row number excelize is on
 	date1904 bool
 	kinds    map[int]numKind // by style id
@@ -69,7 +69,7 @@ func openXLSX(r io.ReaderAt, size int64, opt ReadOptions) (source, error) {
 	return &xlsxSource{
 		file:     f,
 		rows:     rows,
-		scan:     newSheetScanner(rc, opt.MaxColumns),
+		scan:     newAsyncScanner(newSheetScanner(rc, opt.MaxColumns)),
 		date1904: wb.date1904,
 		kinds:    make(map[int]numKind),
 	}, nil

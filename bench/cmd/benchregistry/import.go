@@ -44,7 +44,7 @@ type importResult struct {
 }
 
 func runImport(ctx context.Context, e *env, f flags) (*importResult, error) {
-	anchor := time.Now()
+	anchor := bench.Anchor()
 	res := &importResult{rows: f.rows, communities: bench.CommunitiesFor(f.rows) + 1, profile: f.cpuprofile}
 	logf("import: generating %d communities and a sheet of %d rows…", res.communities, f.rows)
 	t0 := time.Now()

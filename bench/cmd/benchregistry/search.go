@@ -158,7 +158,7 @@ func benchCommunities(ctx context.Context, a *app.App) ([]int64, error) {
 // loadCity loads the generated city the way `linli gen` does.
 func loadCity(ctx context.Context, a *app.App, f flags, res *searchResult) ([]int64, error) {
 	n := bench.CommunitiesFor(f.residents)
-	anchor := time.Now()
+	anchor := bench.Anchor()
 	logf("search: generating %d communities…", n)
 	city := gen.City(n, f.seed, anchor)
 	logf("search: loading them like `linli gen --communities %d` (one transaction each)…", n)
