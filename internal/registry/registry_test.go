@@ -263,3 +263,29 @@ func TestChildrenAgeOut(t *testing.T) {
 		}
 	})
 }
+
+// A baby born today in Shanghai is registered at any hour: between 16:00
+// and 24:00 UTC that date is "tomorrow" in UTC, and was refused as future.
+func TestBornTodayInShanghai(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		w.Clock.Set(time.Date(2026, 12, 1, 18, 30, 0, 0, time.UTC)) // 02:30 on 2 December in Shanghai
+		hs, _, err := w.reg.Households(ctx, w.A.Admin.Principal(), registry.HouseholdFilter{CommunityID: w.A.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []registry.Input{
+			{HouseholdID: hs[0].ID, Name: "王小宝", BirthDate: "2026-12-02", Relation: "子女"},
+			{HouseholdID: hs[0].ID, Name: "王二宝", IDNumber: registrytest.MakeID("130104", "20261202", "335"), Relation: "子女"},
+		} {
+			if _, err := w.reg.Create(ctx, w.A.Admin.Principal(), w.A.ID, in); err != nil {
+				t.Errorf("born today in Shanghai (%s): %v", in.Name, err)
+			}
+		}
+		_, err = w.reg.Create(ctx, w.A.Admin.Principal(), w.A.ID, registry.Input{HouseholdID: hs[0].ID, Name: "王三宝", BirthDate: "2026-12-03", Relation: "子女"})
+		if !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("born tomorrow: %v", err)
+		}
+	})
+}

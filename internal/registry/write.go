@@ -12,6 +12,7 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/audit"
+	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/idcard"
 )
@@ -79,7 +80,9 @@ func validate(in Input, now time.Time) (clean, error) {
 	}
 	if in.BirthDate != "" {
 		b, err := time.ParseInLocation("2006-01-02", in.BirthDate, time.UTC)
-		if err != nil || b.After(now) || b.Year() < 1880 {
+		// Dates are compared as dates in Shanghai: between 16:00 and 24:00
+		// UTC a baby born today there was born "tomorrow" in UTC.
+		if err != nil || in.BirthDate > now.In(clock.Shanghai).Format("2006-01-02") || b.Year() < 1880 {
 			if !v.Has("birth_date") {
 				v.Add("birth_date", "registry.birth.invalid", nil)
 			}
