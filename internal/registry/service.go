@@ -102,10 +102,13 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 		case digitsRE.MatchString(q) && len(q) == 11:
 			where, args = append(where, "r.phone_bidx = ?"), append(args, sl.bidx("phone", q))
 		default:
-			// A name prefix, or a child's whole name through its index.
+			// A name prefix, or a child's whole name through its index: two
+			// index lookups joined by UNION, because an OR of the two makes
+			// SQLite walk the whole community and sort it.
 			c := s.byteOrder()
-			where = append(where, "(r.name"+c+" >= ? AND r.name"+c+" < ? OR r.name_bidx = ?)")
-			args = append(args, q, q+"\U0010FFFF", sl.bidx("name", q))
+			where = append(where, "r.id IN (SELECT x.id FROM residents x WHERE x.community_id = ? AND x.name"+c+" >= ? AND x.name"+c+
+				" < ? UNION SELECT y.id FROM residents y WHERE y.community_id = ? AND y.name_bidx = ?)")
+			args = append(args, f.CommunityID, q, q+"\U0010FFFF", f.CommunityID, sl.bidx("name", q))
 		}
 	}
 	if f.GridID != 0 {
