@@ -16,8 +16,10 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
@@ -34,6 +36,18 @@ type Rules struct {
 	OrganiserBonus int  `json:"organiser_bonus"` // extra per service for the team's leader
 	DailyCap       int  `json:"daily_cap"`       // most points one person earns on one day
 	ExpireYearly   bool `json:"expire_yearly"`   // points not spent by the end of the next year expire
+	// Tiers weigh services by category, in percent of PerHour (志愿海南's
+	// activity tiers): {"emergency": 150} makes an hour of snow-clearing
+	// worth half as much again. A category not named is 100.
+	Tiers map[string]int `json:"tiers,omitempty"`
+}
+
+// tier is the weight of a category, in percent.
+func (r Rules) tier(category string) int {
+	if t, ok := r.Tiers[category]; ok {
+		return t
+	}
+	return 100
 }
 
 // DefaultRules: 1 hour = 10 points (the most common rate, research
@@ -152,13 +166,19 @@ func balance(ctx context.Context, q db.Querier, vid int64) (int, error) {
 // RulesOf returns community cid's rules, or the defaults.
 func (s *Service) RulesOf(ctx context.Context, q db.Querier, cid int64) (Rules, error) {
 	var r Rules
-	err := q.QueryRow(ctx, `SELECT per_hour, organiser_bonus, daily_cap, expire_yearly FROM point_rules WHERE community_id = ?`, cid).
-		Scan(&r.PerHour, &r.OrganiserBonus, &r.DailyCap, &r.ExpireYearly)
+	var tiers string
+	err := q.QueryRow(ctx, `SELECT per_hour, organiser_bonus, daily_cap, expire_yearly, tiers FROM point_rules WHERE community_id = ?`, cid).
+		Scan(&r.PerHour, &r.OrganiserBonus, &r.DailyCap, &r.ExpireYearly, &tiers)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultRules, nil
 	}
 	if err != nil {
 		return r, fmt.Errorf("points: rules: %w", err)
+	}
+	if tiers != "" {
+		if err := json.Unmarshal([]byte(tiers), &r.Tiers); err != nil {
+			return r, fmt.Errorf("points: tiers: %w", err)
+		}
 	}
 	return r, nil
 }
@@ -183,15 +203,28 @@ func (s *Service) SetRules(ctx context.Context, actor *accounts.Principal, cid i
 	if r.DailyCap < 1 || r.DailyCap > 10000 {
 		v.Add("daily_cap", "points.rule.range", nil)
 	}
+	for c, t := range r.Tiers {
+		if !slices.Contains(volunteers.Categories, c) {
+			v.Add("tiers", "volunteer.category.unknown", map[string]any{"category": c})
+		} else if t < 0 || t > 500 {
+			v.Add("tiers", "points.rule.tier", nil)
+		}
+	}
+	tiers := ""
+	if len(r.Tiers) > 0 {
+		b, _ := json.Marshal(r.Tiers)
+		tiers = string(b)
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
 	now := s.clock.Now()
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO point_rules (community_id, per_hour, organiser_bonus, daily_cap, expire_yearly, updated_by, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id) DO UPDATE SET per_hour = excluded.per_hour, organiser_bonus = excluded.organiser_bonus,
-			daily_cap = excluded.daily_cap, expire_yearly = excluded.expire_yearly, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			cid, r.PerHour, r.OrganiserBonus, r.DailyCap, r.ExpireYearly, nullID(actor.AccountID), now)
+		_, err := tx.Exec(ctx, `INSERT INTO point_rules (community_id, per_hour, organiser_bonus, daily_cap, expire_yearly, tiers, updated_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (community_id) DO UPDATE SET per_hour = excluded.per_hour, organiser_bonus = excluded.organiser_bonus,
+			daily_cap = excluded.daily_cap, expire_yearly = excluded.expire_yearly, tiers = excluded.tiers, updated_by = excluded.updated_by,
+			updated_at = excluded.updated_at`,
+			cid, r.PerHour, r.OrganiserBonus, r.DailyCap, r.ExpireYearly, tiers, nullID(actor.AccountID), now)
 		if err != nil {
 			return fmt.Errorf("points: set rules: %w", err)
 		}

@@ -125,6 +125,22 @@ func TestEarnByRulesAndReverse(t *testing.T) {
 		if b := w.balance(t, w.vols[1]); b != 25 {
 			t.Errorf("after reversal: %d points, want 25", b)
 		}
+		// Tiers weigh categories: an emergency hour is worth 15 at 150%.
+		rules := points.DefaultRules
+		rules.Tiers = map[string]int{"emergency": 150}
+		if err := w.p.SetRules(ctx, w.office, w.A.ID, rules); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.h.Record(ctx, w.office, w.A.ID, hours.Input{TeamID: w.A.TeamID, ActivityName: "雪后扫雪", Date: "2025-03-02",
+			Start: "08:00", End: "10:00", Place: "主干道", Content: "清扫积雪", PersonInCharge: "赵建国", Category: "emergency", Volunteers: []int64{w.vols[2]}}); err != nil {
+			t.Fatal(err)
+		}
+		if b := w.balance(t, w.vols[2]); b != 30 {
+			t.Errorf("two emergency hours at 150%%: %d points, want 30", b)
+		}
+		if err := w.p.SetRules(ctx, w.office, w.A.ID, points.Rules{PerHour: 10, DailyCap: 50, Tiers: map[string]int{"karaoke": 200}}); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("a tier of an unknown category: %v", err)
+		}
 		// Rules are the office's; bad ones are refused.
 		if err := w.p.SetRules(ctx, w.A.Leader.Principal(), w.A.ID, points.DefaultRules); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("leader sets rules: %v", err)

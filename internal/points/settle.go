@@ -36,12 +36,12 @@ func (s *Service) SettleTx(ctx context.Context, tx *db.Tx, cid, vid int64) error
 	}
 	now := s.clock.Now()
 	type rec struct {
-		id, team int64
-		minutes  int
-		date     string
-		leader   bool
+		id, team       int64
+		minutes        int
+		date, category string
+		leader         bool
 	}
-	rows, err := tx.Query(ctx, `SELECT r.id, COALESCE(r.team_id, 0), r.minutes, r.service_date,
+	rows, err := tx.Query(ctx, `SELECT r.id, COALESCE(r.team_id, 0), r.minutes, r.service_date, r.category,
 		EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = r.team_id AND tm.volunteer_id = r.volunteer_id AND tm.role = 'leader'
 			AND tm.joined_on <= r.service_date AND (tm.left_on IS NULL OR tm.left_on >= r.service_date))
 		FROM service_records r WHERE r.volunteer_id = ? AND r.community_id = ? AND `+counted+`
@@ -53,7 +53,7 @@ func (s *Service) SettleTx(ctx context.Context, tx *db.Tx, cid, vid int64) error
 	var todo []rec
 	for rows.Next() {
 		var r rec
-		if err := rows.Scan(&r.id, &r.team, &r.minutes, &r.date, &r.leader); err != nil {
+		if err := rows.Scan(&r.id, &r.team, &r.minutes, &r.date, &r.category, &r.leader); err != nil {
 			rows.Close()
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Service) SettleTx(ctx context.Context, tx *db.Tx, cid, vid int64) error
 			}
 			perDay[r.date] = n
 		}
-		p := r.minutes * rules.PerHour / 60
+		p := r.minutes * rules.PerHour * rules.tier(r.category) / 6000
 		if r.leader {
 			p += rules.OrganiserBonus
 		}

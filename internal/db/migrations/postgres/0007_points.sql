@@ -11,6 +11,7 @@ CREATE TABLE point_rules (
     per_hour         INTEGER NOT NULL,
     organiser_bonus  INTEGER NOT NULL,
     daily_cap        INTEGER NOT NULL,
+    tiers            TEXT NOT NULL DEFAULT '',
     expire_yearly    BOOLEAN NOT NULL DEFAULT FALSE,
     updated_by       BIGINT REFERENCES accounts(id),
     updated_at       TIMESTAMPTZ NOT NULL

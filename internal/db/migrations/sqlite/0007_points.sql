@@ -11,6 +11,7 @@ CREATE TABLE point_rules (
     per_hour         INTEGER NOT NULL,
     organiser_bonus  INTEGER NOT NULL,
     daily_cap        INTEGER NOT NULL,
+    tiers            TEXT NOT NULL DEFAULT '',
     expire_yearly    INTEGER NOT NULL DEFAULT 0,
     updated_by       INTEGER REFERENCES accounts(id),
     updated_at       TIMESTAMP NOT NULL
