@@ -33,6 +33,12 @@ func pointsStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 	}
 	cid := s.CommunityID
 	now := s.Anchor.UTC()
+	// The community's rules: 10 an hour, an emergency hour (the snow, a
+	// burst heating pipe) counts half as much again.
+	if _, err := tx.Exec(ctx, `INSERT INTO point_rules (community_id, per_hour, organiser_bonus, daily_cap, expire_yearly, tiers, updated_at)
+		VALUES (?, 10, 5, 50, ?, '{"emergency":150}', ?)`, cid, false, now); err != nil {
+		return fmt.Errorf("demo: points rules: %w", err)
+	}
 	items := make([]int64, len(shelf))
 	for i, it := range shelf {
 		if err := tx.QueryRow(ctx, `INSERT INTO shop_items (community_id, name, description, cost, stock, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
