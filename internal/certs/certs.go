@@ -23,6 +23,7 @@ import (
 	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/volunteers"
 )
 
@@ -109,12 +110,6 @@ func Normalize(s string) (string, bool) {
 
 func hoursOf(minutes int) float64 { return float64(int64(float64(minutes)/6+0.5)) / 10 }
 
-// counted is the condition over alias r for a record the certificate
-// counts: an original, not reversed, and not a back-fill still waiting
-// or refused.
-const counted = `r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)
-	AND (r.captured <> 'backfill' OR EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = r.id AND d.decision = 'confirm'))`
-
 // Issue issues a certificate of volunteer vid's service between from and
 // to (YYYY-MM-DD, both optional: from the first record to today). The
 // volunteer, their guardian and the office may; vid 0 is the actor's own.
@@ -154,7 +149,7 @@ func (s *Service) Issue(ctx context.Context, actor *accounts.Principal, cid, vid
 		return nil, err
 	}
 	if from == "" {
-		if err := s.db.QueryRow(ctx, `SELECT COALESCE(MIN(r.service_date), '') FROM service_records r WHERE r.volunteer_id = ? AND `+counted, vid).Scan(&from); err != nil {
+		if err := s.db.QueryRow(ctx, `SELECT COALESCE(MIN(r.service_date), '') FROM service_records r WHERE r.volunteer_id = ? AND `+hours.Counted, vid).Scan(&from); err != nil {
 			return nil, fmt.Errorf("certs: first record: %w", err)
 		}
 		if from == "" {
@@ -163,7 +158,7 @@ func (s *Service) Issue(ctx context.Context, actor *accounts.Principal, cid, vid
 	}
 	c := &Certificate{VolunteerID: vid, From: from, To: to, IssuedAt: now.UTC()}
 	if err := s.db.QueryRow(ctx, `SELECT COALESCE(SUM(r.minutes), 0), count(*) FROM service_records r
-		WHERE r.volunteer_id = ? AND r.service_date BETWEEN ? AND ? AND `+counted, vid, from, to).Scan(&c.Minutes, &c.Services); err != nil {
+		WHERE r.volunteer_id = ? AND r.service_date BETWEEN ? AND ? AND `+hours.Counted, vid, from, to).Scan(&c.Minutes, &c.Services); err != nil {
 		return nil, fmt.Errorf("certs: hours: %w", err)
 	}
 	if c.Minutes <= 0 {
@@ -171,7 +166,7 @@ func (s *Service) Issue(ctx context.Context, actor *accounts.Principal, cid, vid
 	}
 	c.Hours = hoursOf(c.Minutes)
 	rows, err := s.db.Query(ctx, `SELECT r.activity_name, count(*), SUM(r.minutes) FROM service_records r
-		WHERE r.volunteer_id = ? AND r.service_date BETWEEN ? AND ? AND `+counted+`
+		WHERE r.volunteer_id = ? AND r.service_date BETWEEN ? AND ? AND `+hours.Counted+`
 		GROUP BY r.activity_name ORDER BY SUM(r.minutes) DESC, r.activity_name LIMIT 8`, vid, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("certs: lines: %w", err)

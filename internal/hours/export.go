@@ -54,9 +54,7 @@ func (s *Service) Export(ctx context.Context, actor *accounts.Principal, cid int
 	}
 	rows, err := s.db.Query(ctx, `SELECT r.volunteer_id, r.activity_name, r.service_date, r.started_at, r.ended_at, r.minutes, r.place, r.content,
 		r.organiser, r.person_in_charge, r.category, r.captured, r.recorded_at FROM service_records r
-		WHERE r.community_id = ? AND r.service_date BETWEEN ? AND ? AND r.reverses_id IS NULL
-		AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)
-		AND (r.captured <> 'backfill' OR EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = r.id AND d.decision = 'confirm'))
+		WHERE r.community_id = ? AND r.service_date BETWEEN ? AND ? AND `+Counted+`
 		ORDER BY r.service_date, r.started_at, r.id`, cid, from, to)
 	if err != nil {
 		return 0, fmt.Errorf("hours: export: %w", err)

@@ -8,12 +8,8 @@ import (
 
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/hours"
 )
-
-// counted is the hours ledger's rule for a record that counts: an
-// original, not reversed, and not a back-fill waiting or refused.
-const counted = `r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)
-	AND (r.captured <> 'backfill' OR EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = r.id AND d.decision = 'confirm'))`
 
 // Settle brings volunteer vid's points up to date with the hours ledger:
 // it earns points for counted records not yet earned on, by the rules of
@@ -44,7 +40,7 @@ func (s *Service) SettleTx(ctx context.Context, tx *db.Tx, cid, vid int64) error
 	rows, err := tx.Query(ctx, `SELECT r.id, COALESCE(r.team_id, 0), r.minutes, r.service_date, r.category,
 		EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = r.team_id AND tm.volunteer_id = r.volunteer_id AND tm.role = 'leader'
 			AND tm.joined_on <= r.service_date AND (tm.left_on IS NULL OR tm.left_on >= r.service_date))
-		FROM service_records r WHERE r.volunteer_id = ? AND r.community_id = ? AND `+counted+`
+		FROM service_records r WHERE r.volunteer_id = ? AND r.community_id = ? AND `+hours.Counted+`
 		AND NOT EXISTS (SELECT 1 FROM point_entries e WHERE e.volunteer_id = r.volunteer_id AND e.kind = 'earn' AND e.ref = 'record:' || r.id)
 		ORDER BY r.service_date, r.id`, vid, cid)
 	if err != nil {
