@@ -209,7 +209,7 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 		for _, vid := range in.Volunteers {
 			var dup int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM service_records r WHERE r.volunteer_id = ? AND r.started_at = ? AND r.ended_at = ?
-				AND r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)`, vid, c.start, c.end).Scan(&dup); err != nil {
+				AND `+notReversal+` AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)`, vid, c.start, c.end).Scan(&dup); err != nil {
 				return fmt.Errorf("hours: duplicate check: %w", err)
 			}
 			if dup > 0 {
@@ -265,7 +265,7 @@ func (s *Service) flagsFor(ctx context.Context, q db.Querier, vid int64, date st
 		COALESCE(SUM(CASE WHEN r.started_at < ? AND r.ended_at > ? THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN r.service_date = ? THEN r.minutes ELSE 0 END), 0)
 		FROM service_records r
-		WHERE r.volunteer_id = ? AND r.service_date BETWEEN ? AND ? AND r.reverses_id IS NULL
+		WHERE r.volunteer_id = ? AND r.service_date BETWEEN ? AND ? AND `+notReversal+`
 		AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)
 		AND NOT EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = r.id AND d.decision = 'refuse')`,
 		end, start, date, vid, prevDay(date), date).Scan(&overlap, &sameDay)
