@@ -70,7 +70,10 @@ CREATE TABLE hours_rollup (
     records      INTEGER NOT NULL,
     PRIMARY KEY (community_id, volunteer_id, team_id, category, month)
 );
-CREATE INDEX hours_rollup_month ON hours_rollup(community_id, month);
+-- The matrix reads a year of the community's rollup by month; the index
+-- holds every column it needs, so it never visits the table.
+CREATE INDEX hours_rollup_cells ON hours_rollup(community_id, month, team_id, category, volunteer_id, minutes);
+CREATE INDEX hours_rollup_team ON hours_rollup(team_id, month);
 
 -- One row per recording (a roster, a check-in sheet, one back-fill): the
 -- activity as held, so the matrix counts activities without scanning
@@ -86,6 +89,7 @@ CREATE TABLE record_batches (
     recorded_at   TIMESTAMP NOT NULL
 );
 CREATE INDEX record_batches_date ON record_batches(community_id, service_date);
+CREATE INDEX record_batches_team ON record_batches(team_id, service_date);
 
 CREATE TABLE star_rules (
     community_id INTEGER PRIMARY KEY REFERENCES communities(id),
