@@ -2,6 +2,7 @@ package volunteers
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/linli/linli/internal/accounts"
@@ -227,4 +228,29 @@ func (a Access) RequireOffice() error {
 		return apperr.ForbiddenErr()
 	}
 	return apperr.NotFoundErr()
+}
+
+// Accounts returns the sign-in accounts that hear about volunteer id: their
+// own (as a volunteer or as a resident), and for a minor the accounts of
+// the guardians whose consent stands.
+func (s *Service) Accounts(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (*sql.Rows, error)
+}, id int64) ([]int64, error) {
+	rows, err := q.Query(ctx, `SELECT v.account_id FROM volunteers v WHERE v.id = ? AND v.account_id IS NOT NULL
+		UNION SELECT r.account_id FROM volunteers v JOIN residents r ON r.id = v.resident_id WHERE v.id = ? AND r.account_id IS NOT NULL
+		UNION SELECT g.account_id FROM consents c JOIN residents g ON g.id = c.guardian_resident_id
+			WHERE c.volunteer_id = ? AND c.kind = 'guardian' AND c.withdrawn_at IS NULL AND g.account_id IS NOT NULL`, id, id, id)
+	if err != nil {
+		return nil, fmt.Errorf("volunteers: accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

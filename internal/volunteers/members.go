@@ -159,15 +159,18 @@ func (s *Service) Join(ctx context.Context, actor *accounts.Principal, team, vid
 		return nil, fmt.Errorf("volunteers: team: %w", err)
 	}
 	now := s.clock.Now()
+	// The rules read outside the transaction: they take other connections
+	// (the registry, the age rules), and a transaction waiting on one while
+	// holding its own would starve the pool under many joins at once.
+	el, err := s.Eligible(ctx, s.db, vid, nullInt(minAge), nullInt(maxAge), now)
+	if err != nil {
+		return nil, err
+	}
+	if role == RoleLeader && el.Age < 18 {
+		return nil, apperr.New(apperr.Invalid, "team.leader.adult")
+	}
 	var out TeamRole
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		el, err := s.Eligible(ctx, tx, vid, nullInt(minAge), nullInt(maxAge), now)
-		if err != nil {
-			return err
-		}
-		if role == RoleLeader && el.Age < 18 {
-			return apperr.New(apperr.Invalid, "team.leader.adult")
-		}
 		today := s.today()
 		_, err = tx.Exec(ctx, `INSERT INTO team_members (community_id, team_id, volunteer_id, role, accompanied, joined_on, added_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, cid, team, vid, role, el.Accompanied, today, nullID(actor.AccountID), now)

@@ -1,0 +1,231 @@
+package activities_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/activities"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/clock"
+	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/jobs"
+	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/secret"
+	"github.com/linli/linli/internal/testkit/dbtest"
+	"github.com/linli/linli/internal/testkit/fixture"
+	"github.com/linli/linli/internal/volunteers"
+)
+
+type world struct {
+	*fixture.World
+	d      *db.DB
+	a      *activities.Service
+	office *accounts.Principal
+}
+
+func setup(t *testing.T, d *db.DB) *world {
+	t.Helper()
+	f := fixture.New(t, d)
+	keys, _ := secret.New([]byte(strings.Repeat("a", 40)))
+	vol := volunteers.New(d, keys, f.Clock, registry.New(d, keys, f.Clock), f.Accounts)
+	n := notify.New(d, notify.Config{Clock: f.Clock})
+	n.Register(jobs.NewRunner(d, jobs.Config{Clock: f.Clock}))
+	return &world{World: f, d: d, a: activities.New(d, f.Clock, vol, n), office: f.A.Worker.Principal()}
+}
+
+// volunteers inserts n adult outside volunteers with general consent,
+// straight into the tables (registration is tested in its own package).
+func (w *world) volunteers(t *testing.T, n int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var ids []int64
+	err := w.d.InTx(ctx, func(tx *db.Tx) error {
+		for i := range n {
+			var id int64
+			if err := tx.QueryRow(ctx, `INSERT INTO volunteers (community_id, number, name, birth_date, registered_via, registered_at, updated_at)
+				VALUES (?, ?, ?, '1980-01-01', 'worker', ?, ?) RETURNING id`, w.A.ID, fmt.Sprintf("T-%05d", i), fmt.Sprintf("志愿者%d", i),
+				w.Clock.Now(), w.Clock.Now()).Scan(&id); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO consents (community_id, volunteer_id, kind, given_on, given_by, recorded_at) VALUES (?, ?, 'general', '2025-01-01', 'self', ?)`,
+				w.A.ID, id, w.Clock.Now()); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func (w *world) series(t *testing.T, in activities.Input) int64 {
+	t.Helper()
+	id, err := w.a.Create(context.Background(), w.office, w.A.ID, in)
+	if err != nil {
+		t.Fatalf("create %+v: %v", in, err)
+	}
+	return id
+}
+
+func TestLastSaturdayOfEveryMonth(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		five, fourteen := 5, 14
+		w.series(t, activities.Input{Title: "五彩益童心梦", TeamID: w.A.TeamID, OpenTo: "team", Capacity: 40, MinAge: &five, MaxAge: &fourteen,
+			Start: "2025-03-29T09:00", End: "2025-03-29T11:30", RRule: "FREQ=MONTHLY;BYDAY=-1SA", Risks: "剪刀、热熔胶枪", Protection: "社工全程看护，购买意外险"})
+		occ, err := w.a.Occurrences(ctx, w.office, w.A.ID, time.Date(2025, 3, 1, 0, 0, 0, 0, clock.Shanghai), time.Date(2026, 3, 1, 0, 0, 0, 0, clock.Shanghai), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"2025-03-29", "2025-04-26", "2025-05-31", "2025-06-28", "2025-07-26", "2025-08-30", "2025-09-27", "2025-10-25",
+			"2025-11-29", "2025-12-27", "2026-01-31", "2026-02-28"}
+		var got []string
+		for _, o := range occ {
+			got = append(got, o.Start.Format("2006-01-02"))
+			if o.Start.Format("15:04") != "09:00" || o.End.Sub(o.Start) != 150*time.Minute || len(o.Teams) != 1 {
+				t.Errorf("occurrence %+v", o)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("last Saturdays:\n got %v\nwant %v", got, want)
+		}
+		// Bad series: each refused, nothing written.
+		var before int
+		d.QueryRow(ctx, `SELECT count(*) FROM occurrences`).Scan(&before)
+		for _, bad := range []activities.Input{
+			{Title: "x", Capacity: 10, Start: "2025-04-01T10:00", End: "2025-04-01T09:00"},
+			{Title: "x", Capacity: 10, Start: "2025-04-01T10:00", End: "2025-04-01T11:00", RRule: "FREQ=SOMETIMES"},
+			{Title: "x", Capacity: 10, Start: "2025-04-01T10:00", End: "2025-04-01T11:00", RRule: "FREQ=MINUTELY"},
+			{Title: "", Capacity: 0, Start: "tomorrow", End: "2025-04-01T11:00", OpenTo: "everyone"},
+		} {
+			if _, err := w.a.Create(ctx, w.office, w.A.ID, bad); !apperr.Is(err, apperr.Invalid) {
+				t.Errorf("%+v: %v, want invalid", bad, err)
+			}
+		}
+		var after int
+		d.QueryRow(ctx, `SELECT count(*) FROM occurrences`).Scan(&after)
+		if after != before {
+			t.Errorf("refused series wrote %d occurrences", after-before)
+		}
+		// A leader plans only for their own team; a volunteer not at all.
+		if _, err := w.a.Create(ctx, w.A.Volunteer.Principal(), w.A.ID, activities.Input{Title: "x", Capacity: 1, Start: "2025-04-01T10:00", End: "2025-04-01T11:00"}); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("volunteer plans: %v", err)
+		}
+	})
+}
+
+// 500 people sign up at once for 30 places: exactly 30 get one, 470 wait
+// in the order they came; cancellations hand places down the list.
+func TestCapacityHoldsUnderConcurrency(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		w.series(t, activities.Input{Title: "防溺水安全课", OpenTo: "volunteers", Capacity: 30, Start: "2025-03-15T09:00", End: "2025-03-15T10:30"})
+		occ, err := w.a.Occurrences(ctx, w.office, w.A.ID, fixture.Start, fixture.Start.AddDate(0, 1, 0), 0)
+		if err != nil || len(occ) != 1 {
+			t.Fatalf("occurrences: %v %v", occ, err)
+		}
+		id := occ[0].ID
+		vols := w.volunteers(t, 500)
+		var wg sync.WaitGroup
+		errs := make(chan error, len(vols))
+		for _, v := range vols {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := w.a.SignUp(ctx, w.office, id, v); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		roster, err := w.a.Roster(ctx, w.office, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var signed, waiting []activities.Signup
+		for _, r := range roster {
+			switch r.Status {
+			case activities.Signed:
+				signed = append(signed, r)
+			case activities.Waitlisted:
+				waiting = append(waiting, r)
+			}
+		}
+		var counter int
+		d.QueryRow(ctx, `SELECT signed FROM occurrences WHERE id = ?`, id).Scan(&counter)
+		if len(signed) != 30 || len(waiting) != 470 || counter != 30 {
+			t.Fatalf("%d signed (counter %d), %d waiting; want 30, 470", len(signed), counter, len(waiting))
+		}
+		var tickets []int
+		d.QueryRow(ctx, `SELECT count(DISTINCT position) FROM signups WHERE occurrence_id = ? AND status = 'waitlisted'`, id).Scan(&counter)
+		if counter != 470 {
+			t.Errorf("%d distinct waitlist tickets for 470 waiting", counter)
+		}
+		rows, _ := d.Query(ctx, `SELECT position FROM signups WHERE occurrence_id = ? AND status = 'waitlisted' ORDER BY created_at, id`, id)
+		for rows.Next() {
+			var p int
+			rows.Scan(&p)
+			tickets = append(tickets, p)
+		}
+		rows.Close()
+		if !slices.IsSorted(tickets) {
+			t.Error("the waitlist is not in the order people came")
+		}
+		// Five cancel at once: the first five waiting take their places.
+		first5 := []int64{waiting[0].VolunteerID, waiting[1].VolunteerID, waiting[2].VolunteerID, waiting[3].VolunteerID, waiting[4].VolunteerID}
+		errs = make(chan error, 5)
+		for _, s := range signed[:5] {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := w.a.Cancel(ctx, w.office, id, s.VolunteerID); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		roster, _ = w.a.Roster(ctx, w.office, id)
+		var nowSigned []int64
+		for _, r := range roster {
+			if r.Status == activities.Signed {
+				nowSigned = append(nowSigned, r.VolunteerID)
+			}
+		}
+		d.QueryRow(ctx, `SELECT signed FROM occurrences WHERE id = ?`, id).Scan(&counter)
+		if len(nowSigned) != 30 || counter != 30 {
+			t.Fatalf("after 5 cancellations: %d signed, counter %d", len(nowSigned), counter)
+		}
+		for _, v := range first5 {
+			if !slices.Contains(nowSigned, v) {
+				t.Errorf("volunteer %d, among the first five waiting, was not promoted", v)
+			}
+		}
+		// Signing up twice is refused; cancelling what is not there is 404.
+		if _, err := w.a.SignUp(ctx, w.office, id, nowSigned[0]); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("second sign-up: %v", err)
+		}
+		if err := w.a.Cancel(ctx, w.office, id, signed[0].VolunteerID); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("cancel twice: %v", err)
+		}
+	})
+}
