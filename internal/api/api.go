@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/certs"
@@ -38,6 +39,7 @@ type Deps struct {
 	Hours      *hours.Service
 	Certs      *certs.Service
 	Points     *points.Service
+	Activities *activities.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 

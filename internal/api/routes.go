@@ -102,6 +102,11 @@ func (a *API) routes() {
 	r.Handle("PATCH /api/v1/shop/{id}", policy.ShopManage, a.updateShopItem)
 	r.Handle("POST /api/v1/shop/{id}/redeem", policy.ShopRedeem, a.redeem)
 	r.Handle("POST /api/v1/redemptions/{id}/return", policy.ShopManage, a.returnRedemption)
+	r.Handle("GET /api/v1/activities", policy.ActivitiesRead, a.listOccurrences)
+	r.Handle("POST /api/v1/activities", policy.ActivitiesPlan, a.createActivity)
+	r.Handle("POST /api/v1/occurrences/{id}/signup", policy.ActivitiesSignup, a.signUp)
+	r.Handle("POST /api/v1/occurrences/{id}/cancel", policy.ActivitiesSignup, a.cancelSignup)
+	r.Handle("GET /api/v1/occurrences/{id}/roster", policy.ActivitiesRoster, a.roster)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/api"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/audit"
@@ -58,6 +59,7 @@ type App struct {
 	Hours      *hours.Service
 	Certs      *certs.Service
 	Points     *points.Service
+	Activities *activities.Service
 	Web        *web.Web
 	API        *api.API
 	Handler    http.Handler
@@ -117,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Notify = notify.New(d, notify.Config{Clock: o.Clock, SMTP: smtpConfig(cfg), BaseURL: cfg.PublicURL,
 		Keyring: keys, Logger: o.Log, AllowPrivate: o.AllowPrivateWebhooks})
 	a.Notify.Register(a.Jobs)
+	a.Activities = activities.New(d, o.Clock, a.Volunteers, a.Notify)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
@@ -164,7 +167,7 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, PublicURL: a.Config.PublicURL})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, PublicURL: a.Config.PublicURL})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial

@@ -71,6 +71,10 @@ const (
 	CertIssue         Action = "certificates.issue"
 	HoursExport       Action = "hours.export"
 	PointsRead        Action = "points.read"
+	ActivitiesRead    Action = "activities.read"
+	ActivitiesPlan    Action = "activities.plan"
+	ActivitiesSignup  Action = "activities.signup"
+	ActivitiesRoster  Action = "activities.roster"
 	ShopRedeem        Action = "shop.redeem"
 	ShopManage        Action = "shop.manage"
 	CertRead          Action = "certificates.read"
@@ -144,6 +148,13 @@ var Rules = map[Action]Rule{
 	HoursExport: {Roles: office, Doc: "export service records for the national volunteer system (with ID numbers; reason required, audited)"},
 	// Certificates: a volunteer (or their guardian) issues and reads their
 	// own, the office anyone's; anyone may verify one by its number.
+	// Activities: everyone in the community sees the calendar and signs
+	// up (themselves, their child; the office anyone); the office plans
+	// any series, a leader their team's, and they see the rosters.
+	ActivitiesRead:   {Roles: community, Doc: "the community's activities and their dates"},
+	ActivitiesPlan:   {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "plan an activity or a series (a leader: for their team)"},
+	ActivitiesSignup: {Roles: community, Doc: "sign up for or cancel a date (oneself, one's child; the office: anyone)"},
+	ActivitiesRoster: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "a date's roster and waitlist (a leader: their team's)"},
 	// Points and the shop: one's own points (and one's children's); the
 	// office keeps the shelf, the rules and the counter.
 	PointsRead: {Roles: community, Doc: "one's points, the shop's items"},

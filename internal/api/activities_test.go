@@ -1,0 +1,64 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/linli/linli/internal/activities"
+	"github.com/linli/linli/internal/testkit/server"
+)
+
+// The children's team leader plans the last-Saturday series; the volunteer
+// signs up for a date and cancels; bad input is refused with reasons.
+func TestActivitiesThroughTheAPI(t *testing.T) {
+	s := server.Start(t, server.Options{Registry: true})
+	leader := s.Login(t, "leader")
+	in := map[string]any{"title": "五彩益童心梦·月末活动", "team_id": 1, "open_to": "volunteers", "capacity": 2, "min_age": 5, "max_age": 70,
+		"start": "2026-12-26T09:00", "end": "2026-12-26T11:30", "rrule": "FREQ=MONTHLY;BYDAY=-1SA", "risks": "剪刀", "protection": "社工看护"}
+	st, b := s.Do(t, "POST", "/api/v1/activities", leader, in)
+	if st != 201 {
+		t.Fatalf("plan: %d %s", st, b)
+	}
+	bad := map[string]any{"title": "x", "capacity": 5, "start": "2026-12-26T09:00", "end": "2026-12-26T08:00", "rrule": "FREQ=NEVER"}
+	if st, b := s.Do(t, "POST", "/api/v1/activities", leader, bad); st != 403 {
+		t.Errorf("leader plans for no team: %d %s", st, b)
+	}
+	bad["team_id"] = 1
+	if st, b := s.Do(t, "POST", "/api/v1/activities", leader, bad); st != 422 || !strings.Contains(string(b), `"rrule"`) || !strings.Contains(string(b), `"end"`) {
+		t.Errorf("bad series: %d %s", st, b)
+	}
+	vol := s.Login(t, "volunteer")
+	q := url.Values{"from": {"2026-12-01T00:00:00+08:00"}, "to": {"2027-12-01T00:00:00+08:00"}, "team": {"1"}}
+	st, b = s.Do(t, "GET", "/api/v1/activities?"+q.Encode(), vol, nil)
+	var list struct{ Items []activities.Occurrence }
+	if st != 200 || json.Unmarshal(b, &list) != nil || len(list.Items) != 12 {
+		t.Fatalf("occurrences: %d %s", st, b)
+	}
+	if list.Items[0].Start.Format("2006-01-02T15:04-07:00") != "2026-12-26T09:00+08:00" || list.Items[11].Start.Format("2006-01-02") != "2027-11-27" {
+		t.Errorf("dates: %v … %v", list.Items[0].Start, list.Items[11].Start)
+	}
+	if st, _ := s.Do(t, "GET", "/api/v1/activities?from=yesterday&to=today", vol, nil); st != 422 {
+		t.Errorf("bad period: %d", st)
+	}
+	first := list.Items[0].ID
+	st, b = s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/signup", first), vol, nil)
+	if st != 201 || !strings.Contains(string(b), `"status":"signed"`) {
+		t.Fatalf("sign up: %d %s", st, b)
+	}
+	if st, _ := s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/signup", first), vol, nil); st != 409 {
+		t.Errorf("sign up twice: %d", st)
+	}
+	st, b = s.Do(t, "GET", fmt.Sprintf("/api/v1/occurrences/%d/roster", first), leader, nil)
+	if st != 200 || !strings.Contains(string(b), `"signed"`) {
+		t.Errorf("roster: %d %s", st, b)
+	}
+	if st, _ := s.Do(t, "GET", fmt.Sprintf("/api/v1/occurrences/%d/roster", first), vol, nil); st != 403 {
+		t.Errorf("a volunteer reads the roster: %d", st)
+	}
+	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/cancel", first), vol, nil); st != 204 {
+		t.Errorf("cancel: %d %s", st, b)
+	}
+}
