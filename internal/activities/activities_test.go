@@ -37,7 +37,7 @@ func setup(t *testing.T, d *db.DB) *world {
 	vol := volunteers.New(d, keys, f.Clock, registry.New(d, keys, f.Clock), f.Accounts)
 	n := notify.New(d, notify.Config{Clock: f.Clock})
 	n.Register(jobs.NewRunner(d, jobs.Config{Clock: f.Clock}))
-	return &world{World: f, d: d, a: activities.New(d, f.Clock, vol, n), office: f.A.Worker.Principal()}
+	return &world{World: f, d: d, a: activities.New(d, f.Clock, keys, vol, n), office: f.A.Worker.Principal()}
 }
 
 // volunteers inserts n adult outside volunteers with general consent,
@@ -226,6 +226,86 @@ func TestCapacityHoldsUnderConcurrency(t *testing.T) {
 		}
 		if err := w.a.Cancel(ctx, w.office, id, signed[0].VolunteerID); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("cancel twice: %v", err)
+		}
+	})
+}
+
+// Check-in: the code from the organiser's screen works this minute and
+// the next, not later, not for another date, not twice; outside the
+// window or without a place it is refused; the organiser ticks a child
+// in and checks everyone out at once.
+func TestCheckIn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		// The fixture volunteer login gets a volunteer record.
+		vols := w.volunteers(t, 3)
+		if _, err := d.Exec(ctx, `UPDATE volunteers SET account_id = ? WHERE id = ?`, w.A.Volunteer.Account.ID, vols[0]); err != nil {
+			t.Fatal(err)
+		}
+		me := w.A.Volunteer.Principal()
+		w.series(t, activities.Input{Title: "智能手机课", OpenTo: "volunteers", Capacity: 10, Start: "2025-03-03T14:30", End: "2025-03-03T16:00",
+			RRule: "FREQ=WEEKLY;COUNT=2"})
+		occ, _ := w.a.Occurrences(ctx, w.office, w.A.ID, fixture.Start.AddDate(0, 0, -1), fixture.Start.AddDate(0, 1, 0), 0)
+		if len(occ) != 2 {
+			t.Fatalf("occurrences: %+v", occ)
+		}
+		today, next := occ[0].ID, occ[1].ID
+		for _, v := range vols[:2] {
+			if _, err := w.a.SignUp(ctx, w.office, today, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.Clock.Set(time.Date(2025, 3, 3, 14, 20, 0, 0, clock.Shanghai))
+		code, _, err := w.a.Code(ctx, w.office, today)
+		if err != nil || len(code) != 8 {
+			t.Fatalf("code: %q %v", code, err)
+		}
+		if _, _, err := w.a.Code(ctx, me, today); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("a volunteer reads the code: %v", err)
+		}
+		other, _, _ := w.a.Code(ctx, w.office, next)
+		if _, err := w.a.CheckIn(ctx, me, today, other); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("another date's code: %v", err)
+		}
+		if _, err := w.a.CheckIn(ctx, me, today, "ABCDEFGH"); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("a made-up code: %v", err)
+		}
+		w.Clock.Set(time.Date(2025, 3, 3, 14, 21, 30, 0, clock.Shanghai)) // the next minute: still good
+		c, err := w.a.CheckIn(ctx, me, today, strings.ToLower(code))
+		if err != nil || c.How != activities.ByQR || c.VolunteerID != vols[0] {
+			t.Fatalf("check in: %+v %v", c, err)
+		}
+		w.Clock.Set(time.Date(2025, 3, 3, 14, 23, 0, 0, clock.Shanghai)) // two minutes on: stale
+		if _, err := w.a.CheckIn(ctx, me, today, code); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("a stale code: %v", err)
+		}
+		fresh, _, _ := w.a.Code(ctx, w.office, today)
+		if _, err := w.a.CheckIn(ctx, me, today, fresh); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("checking in twice: %v", err)
+		}
+		// The organiser ticks the second in; the third has no place.
+		if _, err := w.a.Tick(ctx, w.office, today, vols[1]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.a.Tick(ctx, w.office, today, vols[2]); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("ticking someone without a place: %v", err)
+		}
+		// Another community's worker cannot read it; nobody checks in late.
+		if _, _, err := w.a.Code(ctx, w.B.Worker.Principal(), today); !apperr.Is(err, apperr.NotFound) {
+			t.Errorf("B's worker: %v", err)
+		}
+		w.Clock.Set(time.Date(2025, 3, 3, 17, 0, 0, 0, clock.Shanghai))
+		if _, err := w.a.Tick(ctx, w.office, today, vols[2]); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("after the window: %v", err)
+		}
+		n, err := w.a.CheckOutAll(ctx, w.office, today)
+		if err != nil || n != 2 {
+			t.Fatalf("check out all: %d %v", n, err)
+		}
+		att, _ := w.a.Attendance(ctx, w.office, today)
+		if len(att) != 2 || att[0].Out == nil || att[1].Out == nil {
+			t.Errorf("attendance: %+v", att)
 		}
 	})
 }

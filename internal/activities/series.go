@@ -23,6 +23,7 @@ import (
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/volunteers"
 )
 
@@ -52,6 +53,7 @@ type Input struct {
 	MinAge        *int    `json:"min_age"`
 	MaxAge        *int    `json:"max_age"`
 	Accompany     bool    `json:"accompany"` // a guardian comes along
+	WalkIns       bool    `json:"walk_ins"`  // people not signed up may check in
 	OpenTo        string  `json:"open_to"`
 	Capacity      int     `json:"capacity"`
 	DeadlineHours int     `json:"deadline_hours"` // sign-up closes this long before the start
@@ -65,13 +67,14 @@ type Input struct {
 type Service struct {
 	db     *db.DB
 	clock  clock.Clock
+	keys   *secret.Keyring // makes the check-in codes
 	vol    *volunteers.Service
 	notify *notify.Service
 }
 
 // New returns a Service.
-func New(d *db.DB, c clock.Clock, vol *volunteers.Service, n *notify.Service) *Service {
-	return &Service{db: d, clock: c, vol: vol, notify: n}
+func New(d *db.DB, c clock.Clock, keys *secret.Keyring, vol *volunteers.Service, n *notify.Service) *Service {
+	return &Service{db: d, clock: c, keys: keys, vol: vol, notify: n}
 }
 
 func parseTime(s string) (time.Time, bool) {
@@ -202,10 +205,10 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 	var id int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO activities (community_id, title, description, kind, team_id, place_id, category, tasks, risks, protection,
-			insurance, min_age, max_age, accompany, open_to, capacity, deadline_hours, visibility, dtstart, minutes, rrule, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			insurance, min_age, max_age, accompany, walk_ins, open_to, capacity, deadline_hours, visibility, dtstart, minutes, rrule, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			cid, in.Title, in.Description, in.Kind, nullID(in.TeamID), nullID(in.PlaceID), in.Category, in.Tasks, in.Risks, in.Protection,
-			in.Insurance, intOrNil(in.MinAge), intOrNil(in.MaxAge), in.Accompany, in.OpenTo, in.Capacity, in.DeadlineHours, in.Visibility,
+			in.Insurance, intOrNil(in.MinAge), intOrNil(in.MaxAge), in.Accompany, in.WalkIns, in.OpenTo, in.Capacity, in.DeadlineHours, in.Visibility,
 			start.UTC(), minutes, strings.TrimPrefix(strings.TrimSpace(in.RRule), "RRULE:"), nullID(actor.AccountID), now).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("activities: create: %w", err)

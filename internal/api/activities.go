@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -102,6 +103,82 @@ func (a *API) roster(w http.ResponseWriter, r *http.Request, p *accounts.Princip
 		return err
 	}
 	items, err := a.Activities.Roster(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, httpx.NewList(items, len(items), httpx.Page{Page: 1, PerPage: max(1, len(items))}))
+	return nil
+}
+
+func (a *API) checkinCode(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	code, until, err := a.Activities.Code(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"code": code, "expires_at": until,
+		"url": fmt.Sprintf("%s/checkin/%d/%s", httpx.BaseURL(r, a.PublicURL), id, code)})
+	return nil
+}
+
+func (a *API) checkIn(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := a.Activities.CheckIn(r.Context(), p, id, in.Code)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (a *API) tick(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in signupRequest
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := a.Activities.Tick(r.Context(), p, id, in.VolunteerID)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (a *API) checkOutAll(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	n, err := a.Activities.CheckOutAll(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]int{"checked_out": n})
+	return nil
+}
+
+func (a *API) attendance(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	items, err := a.Activities.Attendance(r.Context(), p, id)
 	if err != nil {
 		return err
 	}

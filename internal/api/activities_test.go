@@ -61,4 +61,45 @@ func TestActivitiesThroughTheAPI(t *testing.T) {
 	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/cancel", first), vol, nil); st != 204 {
 		t.Errorf("cancel: %d %s", st, b)
 	}
+
+	// Today's smartphone class: sign up, the organiser's code, check in by it.
+	st, b = s.Do(t, "POST", "/api/v1/activities", leader, map[string]any{"title": "智能手机课", "team_id": 1, "capacity": 10,
+		"start": "2026-11-28T09:20", "end": "2026-11-28T10:30"})
+	if st != 201 {
+		t.Fatalf("plan today's class: %d %s", st, b)
+	}
+	q.Set("from", "2026-11-28T00:00:00+08:00")
+	q.Set("to", "2026-11-29T00:00:00+08:00")
+	_, b = s.Do(t, "GET", "/api/v1/activities?"+q.Encode(), vol, nil)
+	json.Unmarshal(b, &list)
+	if len(list.Items) != 1 {
+		t.Fatalf("today: %s", b)
+	}
+	today := list.Items[0].ID
+	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/signup", today), vol, nil); st != 201 {
+		t.Fatalf("sign up today: %d %s", st, b)
+	}
+	st, b = s.Do(t, "GET", fmt.Sprintf("/api/v1/occurrences/%d/code", today), leader, nil)
+	var code struct {
+		Code, URL string
+	}
+	if st != 200 || json.Unmarshal(b, &code) != nil || len(code.Code) != 8 || !strings.HasPrefix(code.URL, s.URL+"/checkin/") {
+		t.Fatalf("code: %d %s", st, b)
+	}
+	if st, _ := s.Do(t, "GET", fmt.Sprintf("/api/v1/occurrences/%d/code", today), vol, nil); st != 403 {
+		t.Errorf("a volunteer reads the code: %d", st)
+	}
+	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/checkin", today), vol, map[string]string{"code": "WRONG123"}); st != 422 || !strings.Contains(string(b), "签到码无效") {
+		t.Errorf("wrong code: %d %s", st, b)
+	}
+	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/checkin", today), vol, map[string]string{"code": code.Code}); st != 201 {
+		t.Fatalf("check in: %d %s", st, b)
+	}
+	if st, _ := s.Do(t, "POST", fmt.Sprintf("/api/v1/occurrences/%d/checkin", today), vol, map[string]string{"code": code.Code}); st != 409 {
+		t.Errorf("check in twice: %d", st)
+	}
+	st, b = s.Do(t, "GET", fmt.Sprintf("/api/v1/occurrences/%d/attendance", today), leader, nil)
+	if st != 200 || !strings.Contains(string(b), `"how":"qr"`) {
+		t.Errorf("attendance: %d %s", st, b)
+	}
 }

@@ -75,7 +75,9 @@ var notRegistry = []string{
 	// Activities show titles, counts and volunteer ids, no registry field;
 	// tested in internal/activities and api's TestActivitiesThroughTheAPI.
 	"GET /api/v1/activities", "POST /api/v1/activities", "POST /api/v1/occurrences/{id}/signup",
-	"POST /api/v1/occurrences/{id}/cancel", "GET /api/v1/occurrences/{id}/roster",
+	"POST /api/v1/occurrences/{id}/cancel", "GET /api/v1/occurrences/{id}/roster", "GET /api/v1/occurrences/{id}/code",
+	"POST /api/v1/occurrences/{id}/checkin", "POST /api/v1/occurrences/{id}/tick", "POST /api/v1/occurrences/{id}/checkout",
+	"GET /api/v1/occurrences/{id}/attendance",
 }
 
 // registryActions guard registry data: a route naming one can never be

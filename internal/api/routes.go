@@ -107,6 +107,11 @@ func (a *API) routes() {
 	r.Handle("POST /api/v1/occurrences/{id}/signup", policy.ActivitiesSignup, a.signUp)
 	r.Handle("POST /api/v1/occurrences/{id}/cancel", policy.ActivitiesSignup, a.cancelSignup)
 	r.Handle("GET /api/v1/occurrences/{id}/roster", policy.ActivitiesRoster, a.roster)
+	r.Handle("GET /api/v1/occurrences/{id}/code", policy.ActivitiesRoster, a.checkinCode)
+	r.Handle("POST /api/v1/occurrences/{id}/checkin", policy.ActivitiesCheckin, a.checkIn)
+	r.Handle("POST /api/v1/occurrences/{id}/tick", policy.ActivitiesRoster, a.tick)
+	r.Handle("POST /api/v1/occurrences/{id}/checkout", policy.ActivitiesRoster, a.checkOutAll)
+	r.Handle("GET /api/v1/occurrences/{id}/attendance", policy.ActivitiesRoster, a.attendance)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -75,6 +75,7 @@ const (
 	ActivitiesPlan    Action = "activities.plan"
 	ActivitiesSignup  Action = "activities.signup"
 	ActivitiesRoster  Action = "activities.roster"
+	ActivitiesCheckin Action = "activities.checkin"
 	ShopRedeem        Action = "shop.redeem"
 	ShopManage        Action = "shop.manage"
 	CertRead          Action = "certificates.read"
@@ -151,10 +152,11 @@ var Rules = map[Action]Rule{
 	// Activities: everyone in the community sees the calendar and signs
 	// up (themselves, their child; the office anyone); the office plans
 	// any series, a leader their team's, and they see the rosters.
-	ActivitiesRead:   {Roles: community, Doc: "the community's activities and their dates"},
-	ActivitiesPlan:   {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "plan an activity or a series (a leader: for their team)"},
-	ActivitiesSignup: {Roles: community, Doc: "sign up for or cancel a date (oneself, one's child; the office: anyone)"},
-	ActivitiesRoster: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "a date's roster and waitlist (a leader: their team's)"},
+	ActivitiesRead:    {Roles: community, Doc: "the community's activities and their dates"},
+	ActivitiesPlan:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "plan an activity or a series (a leader: for their team)"},
+	ActivitiesSignup:  {Roles: community, Doc: "sign up for or cancel a date (oneself, one's child; the office: anyone)"},
+	ActivitiesRoster:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "run a date: roster and waitlist, the check-in code, ticking people in, checking everyone out (a leader: their team's)"},
+	ActivitiesCheckin: {Roles: community, Doc: "check oneself in with the code on the organiser's screen"},
 	// Points and the shop: one's own points (and one's children's); the
 	// office keeps the shelf, the rules and the counter.
 	PointsRead: {Roles: community, Doc: "one's points, the shop's items"},

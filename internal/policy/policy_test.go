@@ -126,6 +126,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.ActivitiesPlan:    {accounts.Admin, accounts.Worker, accounts.Leader},
 		policy.ActivitiesSignup:  community,
 		policy.ActivitiesRoster:  {accounts.Admin, accounts.Worker, accounts.Leader},
+		policy.ActivitiesCheckin: community,
 		policy.ShopRedeem:        community,
 		policy.ShopManage:        {accounts.Admin, accounts.Worker},
 		policy.CertRead:          community,

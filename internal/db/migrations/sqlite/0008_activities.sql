@@ -30,6 +30,7 @@ CREATE TABLE activities (
     min_age        INTEGER,
     max_age        INTEGER,
     accompany      INTEGER NOT NULL DEFAULT 0,
+    walk_ins       INTEGER NOT NULL DEFAULT 0,
     open_to        TEXT NOT NULL,
     capacity       INTEGER NOT NULL,
     deadline_hours INTEGER NOT NULL DEFAULT 0,
@@ -81,3 +82,18 @@ CREATE TABLE signups (
 CREATE UNIQUE INDEX signups_live ON signups(occurrence_id, volunteer_id) WHERE status <> 'cancelled';
 CREATE INDEX signups_waitlist ON signups(occurrence_id, status, position);
 CREATE INDEX signups_volunteer ON signups(volunteer_id);
+
+-- Who came: checked in by scanning the organiser's QR code (which
+-- changes every minute), ticked on the roster by the organiser, or
+-- walked in; checked out one by one or all at once.
+CREATE TABLE checkins (
+    id             INTEGER PRIMARY KEY,
+    community_id   INTEGER NOT NULL REFERENCES communities(id),
+    occurrence_id  INTEGER NOT NULL REFERENCES occurrences(id),
+    volunteer_id   INTEGER NOT NULL REFERENCES volunteers(id),
+    how            TEXT NOT NULL,
+    checked_in_at  TIMESTAMP NOT NULL,
+    checked_out_at TIMESTAMP,
+    by_account     INTEGER REFERENCES accounts(id),
+    UNIQUE (occurrence_id, volunteer_id)
+);
