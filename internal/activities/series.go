@@ -127,10 +127,17 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 	if !acc.Member {
 		return 0, apperr.NotFoundErr()
 	}
-	if !acc.Office && (in.TeamID == 0 || !acc.Leads(in.TeamID)) {
+	if !acc.Office && in.TeamID != 0 && !acc.Leads(in.TeamID) {
+		return 0, apperr.ForbiddenErr()
+	}
+	if !acc.Office && in.TeamID == 0 && len(acc.Teams) == 0 {
 		return 0, apperr.ForbiddenErr()
 	}
 	var v apperr.Validation
+	if !acc.Office && in.TeamID == 0 {
+		// A leader plans for the team they lead: name it.
+		v.Add("team_id", "activity.team.leader", nil)
+	}
 	in.Title = strings.TrimSpace(in.Title)
 	if n := utf8.RuneCountInString(in.Title); n == 0 || n > 60 {
 		v.Add("title", "activity.title.invalid", nil)

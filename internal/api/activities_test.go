@@ -23,8 +23,12 @@ func TestActivitiesThroughTheAPI(t *testing.T) {
 		t.Fatalf("plan: %d %s", st, b)
 	}
 	bad := map[string]any{"title": "x", "capacity": 5, "start": "2026-12-26T09:00", "end": "2026-12-26T08:00", "rrule": "FREQ=NEVER"}
-	if st, b := s.Do(t, "POST", "/api/v1/activities", leader, bad); st != 403 {
+	if st, b := s.Do(t, "POST", "/api/v1/activities", leader, bad); st != 422 || !strings.Contains(string(b), `"team_id"`) {
 		t.Errorf("leader plans for no team: %d %s", st, b)
+	}
+	bad["team_id"] = 2
+	if st, b := s.Do(t, "POST", "/api/v1/activities", leader, bad); st != 403 {
+		t.Errorf("leader plans for another team: %d %s", st, b)
 	}
 	bad["team_id"] = 1
 	if st, b := s.Do(t, "POST", "/api/v1/activities", leader, bad); st != 422 || !strings.Contains(string(b), `"rrule"`) || !strings.Contains(string(b), `"end"`) {

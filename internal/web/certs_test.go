@@ -41,7 +41,11 @@ func TestCertificatePages(t *testing.T) {
 	}
 	st, _, body = anon.do("GET", "/verify?number="+url.QueryEscape(strings.ToLower(number)), nil, nil)
 	expect(t, "verify typed in lower case", st, 200, body, "证明真实有效")
-	st, _, body = anon.do("GET", "/verify/"+number[:len(number)-1]+"0", nil, nil)
+	last := "0"
+	if strings.HasSuffix(number, "0") {
+		last = "1"
+	}
+	st, _, body = anon.do("GET", "/verify/"+number[:len(number)-1]+last, nil, nil)
 	expect(t, "tampered", st, 404, body, "没有这份证明")
 	if st, _, _ := anon.do("GET", loc, nil, nil); st != http.StatusSeeOther {
 		t.Errorf("the certificate page without signing in: %d", st)
