@@ -12,8 +12,10 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/jobs"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/registry"
@@ -27,6 +29,7 @@ type world struct {
 	*fixture.World
 	d      *db.DB
 	a      *activities.Service
+	h      *hours.Service
 	office *accounts.Principal
 }
 
@@ -37,7 +40,8 @@ func setup(t *testing.T, d *db.DB) *world {
 	vol := volunteers.New(d, keys, f.Clock, registry.New(d, keys, f.Clock), f.Accounts)
 	n := notify.New(d, notify.Config{Clock: f.Clock})
 	n.Register(jobs.NewRunner(d, jobs.Config{Clock: f.Clock}))
-	return &world{World: f, d: d, a: activities.New(d, f.Clock, keys, vol, n), office: f.A.Worker.Principal()}
+	h := hours.New(d, f.Clock, calendar.New(d, f.Clock), vol)
+	return &world{World: f, d: d, a: activities.New(d, f.Clock, keys, vol, n, h), h: h, office: f.A.Worker.Principal()}
 }
 
 // volunteers inserts n adult outside volunteers with general consent,
@@ -306,6 +310,28 @@ func TestCheckIn(t *testing.T) {
 		att, _ := w.a.Attendance(ctx, w.office, today)
 		if len(att) != 2 || att[0].Out == nil || att[1].Out == nil {
 			t.Errorf("attendance: %+v", att)
+		}
+		// Hours from the attendance: inside 14:30-16:00, rounded down.
+		cr, err := w.a.Credits(ctx, w.office, today, 60)
+		if err != nil || len(cr) != 2 || cr[0].Minutes != 60 || cr[0].Start != "14:30" || cr[0].End != "15:30" {
+			t.Fatalf("credits by the hour: %+v %v", cr, err)
+		}
+		if _, err := w.a.Credits(ctx, w.office, today, 0); !apperr.Is(err, apperr.Invalid) {
+			t.Errorf("round 0: %v", err)
+		}
+		recs, err := w.a.PostHours(ctx, w.office, today, 15)
+		if err != nil || len(recs) != 2 || recs[0].Minutes != 90 || recs[0].Captured != hours.CapturedCheckin || recs[0].ServesKind != "activity" || recs[0].ServesID != today {
+			t.Fatalf("post: %+v %v", recs, err)
+		}
+		if _, err := w.a.PostHours(ctx, w.office, today, 15); !apperr.Is(err, apperr.Conflict) {
+			t.Errorf("posting twice: %v", err)
+		}
+		if _, err := w.a.PostHours(ctx, me, today, 15); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("a volunteer posts: %v", err)
+		}
+		sum, err := w.h.Summary(ctx, w.office, w.A.ID, vols[0])
+		if err != nil || sum.TotalHours != 1.5 {
+			t.Errorf("ledger after posting: %+v %v", sum, err)
 		}
 	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/volunteers"
@@ -70,11 +71,12 @@ type Service struct {
 	keys   *secret.Keyring // makes the check-in codes
 	vol    *volunteers.Service
 	notify *notify.Service
+	hrs    *hours.Service // where attendance becomes service records
 }
 
 // New returns a Service.
-func New(d *db.DB, c clock.Clock, keys *secret.Keyring, vol *volunteers.Service, n *notify.Service) *Service {
-	return &Service{db: d, clock: c, keys: keys, vol: vol, notify: n}
+func New(d *db.DB, c clock.Clock, keys *secret.Keyring, vol *volunteers.Service, n *notify.Service, hrs *hours.Service) *Service {
+	return &Service{db: d, clock: c, keys: keys, vol: vol, notify: n, hrs: hrs}
 }
 
 func parseTime(s string) (time.Time, bool) {

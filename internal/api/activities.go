@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
@@ -183,5 +184,53 @@ func (a *API) attendance(w http.ResponseWriter, r *http.Request, p *accounts.Pri
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, httpx.NewList(items, len(items), httpx.Page{Page: 1, PerPage: max(1, len(items))}))
+	return nil
+}
+
+func roundParam(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("round")
+	if s == "" {
+		return 15, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, apperr.New(apperr.Malformed, "error.malformed").Field("round", "error.number", nil)
+	}
+	return n, nil
+}
+
+func (a *API) credits(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	round, err := roundParam(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.Activities.Credits(r.Context(), p, id, round)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, httpx.NewList(items, len(items), httpx.Page{Page: 1, PerPage: max(1, len(items))}))
+	return nil
+}
+
+func (a *API) postHours(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	in := struct {
+		Round int `json:"round"`
+	}{Round: 15}
+	if err := httpx.DecodeOptionalJSON(r, &in); err != nil {
+		return err
+	}
+	recs, err := a.Activities.PostHours(r.Context(), p, id, in.Round)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, httpx.NewList(recs, len(recs), httpx.Page{Page: 1, PerPage: max(1, len(recs))}))
 	return nil
 }

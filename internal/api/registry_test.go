@@ -77,7 +77,7 @@ var notRegistry = []string{
 	"GET /api/v1/activities", "POST /api/v1/activities", "POST /api/v1/occurrences/{id}/signup",
 	"POST /api/v1/occurrences/{id}/cancel", "GET /api/v1/occurrences/{id}/roster", "GET /api/v1/occurrences/{id}/code",
 	"POST /api/v1/occurrences/{id}/checkin", "POST /api/v1/occurrences/{id}/tick", "POST /api/v1/occurrences/{id}/checkout",
-	"GET /api/v1/occurrences/{id}/attendance",
+	"GET /api/v1/occurrences/{id}/attendance", "GET /api/v1/occurrences/{id}/credits", "POST /api/v1/occurrences/{id}/post-hours",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -112,6 +112,8 @@ func (a *API) routes() {
 	r.Handle("POST /api/v1/occurrences/{id}/tick", policy.ActivitiesRoster, a.tick)
 	r.Handle("POST /api/v1/occurrences/{id}/checkout", policy.ActivitiesRoster, a.checkOutAll)
 	r.Handle("GET /api/v1/occurrences/{id}/attendance", policy.ActivitiesRoster, a.attendance)
+	r.Handle("GET /api/v1/occurrences/{id}/credits", policy.ActivitiesRoster, a.credits)
+	r.Handle("POST /api/v1/occurrences/{id}/post-hours", policy.ActivitiesRoster, a.postHours)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Notify = notify.New(d, notify.Config{Clock: o.Clock, SMTP: smtpConfig(cfg), BaseURL: cfg.PublicURL,
 		Keyring: keys, Logger: o.Log, AllowPrivate: o.AllowPrivateWebhooks})
 	a.Notify.Register(a.Jobs)
-	a.Activities = activities.New(d, o.Clock, keys, a.Volunteers, a.Notify)
+	a.Activities = activities.New(d, o.Clock, keys, a.Volunteers, a.Notify, a.Hours)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()

@@ -57,6 +57,10 @@ type Input struct {
 	ServesKind     string   `json:"serves_kind"`      // activity, request, wish, visit
 	ServesID       int64    `json:"serves_id"`
 	Volunteers     []int64  `json:"volunteers"`
+	// Times gives some volunteers their own start and end (HH:MM) inside
+	// Start–End: check-in and check-out times from an activity's roster,
+	// where people come late or leave early. Not part of the API's body.
+	Times map[int64][2]string `json:"-"`
 }
 
 // Record is one ledger entry as shown.

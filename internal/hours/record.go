@@ -189,7 +189,10 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 			v.Add("volunteers", "volunteer.inactive", nil)
 			continue
 		}
-		if in.TeamID != 0 {
+		// A roster or back-fill is of the team's members; check-ins of an
+		// activity the team ran may include others who came (walk-ins,
+		// volunteers of all teams): the attendance is the proof.
+		if in.TeamID != 0 && in.Captured != CapturedCheckin {
 			ok, err := s.vol.MemberOn(ctx, in.TeamID, id, in.Date)
 			if err != nil {
 				return nil, err
@@ -199,6 +202,25 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 			}
 		}
 	}
+	// Each volunteer's own times, when given: inside the service's.
+	type span struct {
+		start, end time.Time
+		minutes    int
+	}
+	spans := map[int64]span{}
+	for _, vid := range in.Volunteers {
+		sp := span{c.start, c.end, c.minutes}
+		if t, ok := in.Times[vid]; ok {
+			st, err1 := time.ParseInLocation("2006-01-02 15:04", in.Date+" "+t[0], clock.Shanghai)
+			en, err2 := time.ParseInLocation("2006-01-02 15:04", in.Date+" "+t[1], clock.Shanghai)
+			if err1 != nil || err2 != nil || !en.After(st) || st.Before(c.start) || en.After(c.end) {
+				v.Add("volunteers", "record.times.outside", map[string]any{"id": vid})
+				continue
+			}
+			sp = span{st.UTC(), en.UTC(), int(en.Sub(st) / time.Minute)}
+		}
+		spans[vid] = sp
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -207,6 +229,8 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 	var ids []int64
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		for _, vid := range in.Volunteers {
+			c := c
+			c.start, c.end, c.minutes = spans[vid].start, spans[vid].end, spans[vid].minutes
 			var dup int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM service_records r WHERE r.volunteer_id = ? AND r.started_at = ? AND r.ended_at = ?
 				AND `+notReversal+` AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)`, vid, c.start, c.end).Scan(&dup); err != nil {
