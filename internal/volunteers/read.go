@@ -103,6 +103,11 @@ func (s *Service) build(ctx context.Context, r reach, rows []*row, detail bool, 
 		return nil, nil, err
 	}
 	now := s.clock.Now()
+	// The community's rules once for the page, not once a row.
+	rules, err := s.AgeRules(ctx, cid)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]Volunteer, 0, len(rows))
 	var children []int64
 	for _, v := range rows {
@@ -128,10 +133,6 @@ func (s *Service) build(ctx context.Context, r reach, rows []*row, detail bool, 
 		out1.Age = ageOn(birth, now)
 		if out1.Age >= 0 && out1.Age < ChildAge {
 			out1.Child = true
-		}
-		rules, err := s.AgeRules(ctx, cid)
-		if err != nil {
-			return nil, nil, err
 		}
 		out1.Minor = out1.Age >= 0 && out1.Age < rules.ConsentUnder
 		switch {

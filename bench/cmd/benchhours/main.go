@@ -23,7 +23,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -31,9 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/linli/linli/bench"
@@ -104,7 +101,7 @@ func run(ctx context.Context, f flags, out io.Writer) error {
 		defer drop()
 		loc, dbName = u, "PostgreSQL (fresh schema, dropped afterwards)"
 	}
-	loadStart := loadavg()
+	loadStart := bench.LoadAvg()
 	logf("building on %s…", dbName)
 	a, err := bench.NewApp(ctx, dir, loc)
 	if err != nil {
@@ -147,7 +144,7 @@ func run(ctx context.Context, f flags, out io.Writer) error {
 
 func report(out io.Writer, f flags, dbName, loadStart string, buildTook time.Duration, w *world, m *measurement) {
 	fmt.Fprintf(out, "\n## Hours: %s\n\n", dbName)
-	fmt.Fprintf(out, "- machine: %s\n", machine())
+	fmt.Fprintf(out, "- machine: %s\n", bench.Machine())
 	fmt.Fprintf(out, "- load average: %s before the build, %s at the start of the measurement, %s at the end\n", loadStart, m.load[0], m.load[1])
 	fmt.Fprintf(out, "- data: 1 community, %d grids, %d teams, %d volunteers (%d team memberships, %d grid rows)\n",
 		len(w.grids), len(w.teams), len(w.vols), w.memberships, w.gridRows)
@@ -203,40 +200,6 @@ func mean(ds []time.Duration) time.Duration {
 		t += d
 	}
 	return t / time.Duration(len(ds))
-}
-
-func machine() string {
-	return fmt.Sprintf("%d CPUs (%s), GOMAXPROCS %d, %s %s/%s", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0),
-		runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-// loadavg is the first three fields of /proc/loadavg: what else the
-// shared cores were doing.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	fs := strings.Fields(string(b))
-	if len(fs) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fs[:3], " ")
-}
-
-func cpuModel() string {
-	fh, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }
 
 func median(xs []float64) float64 {

@@ -244,7 +244,7 @@ func measure(ctx context.Context, s *session, f flags) (*measurement, error) {
 			}
 		}
 	}
-	m.load[0] = loadavg()
+	m.load[0] = bench.LoadAvg()
 	for r := range f.rounds {
 		lat := map[string][]time.Duration{}
 		for k := range m.ops {
@@ -263,7 +263,7 @@ func measure(ctx context.Context, s *session, f flags) (*measurement, error) {
 		}
 		m.rounds = append(m.rounds, lat)
 	}
-	m.load[1] = loadavg()
+	m.load[1] = bench.LoadAvg()
 	if f.cpuprofile != "" {
 		fh, err := os.Create(f.cpuprofile)
 		if err != nil {

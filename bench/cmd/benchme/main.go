@@ -178,7 +178,7 @@ func run(ctx context.Context, f flags, out io.Writer) (failed int64, err error) 
 				i+1, f.rounds, t.name, s.RPS(), s.P99.Round(time.Microsecond), s.CPUPerReq(), s.Failed, s.Detail)
 		}
 	}
-	facts.loadEnd = loadavg()
+	facts.loadEnd = bench.LoadAvg()
 
 	report(out, f, gen, facts, dbName, me, loads)
 

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -20,40 +17,11 @@ type facts struct {
 }
 
 func machineFacts(g Generator) facts {
-	f := facts{cpu: cpuModel(), generator: g.Name(), loadStart: loadavg()}
+	f := facts{cpu: bench.CPUModel(), generator: g.Name(), loadStart: bench.LoadAvg()}
 	if w, ok := g.(wrk); ok {
 		f.generator = fmt.Sprintf("%s (%s)", g.Name(), wrkVersion(w.path))
 	}
 	return f
-}
-
-// loadavg is the first three fields of /proc/loadavg: what else the
-// shared cores were doing.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	fs := strings.Fields(string(b))
-	if len(fs) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fs[:3], " ")
-}
-
-func cpuModel() string {
-	fh, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }
 
 // cpuTime is this process's user+system CPU time so far.

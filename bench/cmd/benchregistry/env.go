@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -95,40 +92,6 @@ func fileSize(path string) int64 {
 		}
 	}
 	return n
-}
-
-func machine() string {
-	return fmt.Sprintf("%d CPUs (%s), GOMAXPROCS %d, %s %s/%s", runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0),
-		runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-// loadavg is the first three fields of /proc/loadavg: what else the
-// shared cores were doing.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	fs := strings.Fields(string(b))
-	if len(fs) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fs[:3], " ")
-}
-
-func cpuModel() string {
-	fh, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
 }
 
 // cpuTime is this process's user+system CPU time so far. On PostgreSQL it

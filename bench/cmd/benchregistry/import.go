@@ -60,7 +60,7 @@ func runImport(ctx context.Context, e *env, f flags) (*importResult, error) {
 	res.makeSheet, res.sheetBytes = time.Since(t0), len(file)
 	city = nil
 	for i := range f.rounds {
-		r := importRound{bareFirst: i%2 == 0, loadStart: loadavg()}
+		r := importRound{bareFirst: i%2 == 0, loadStart: bench.LoadAvg()}
 		steps := []func() error{
 			func() (err error) { r.bare, r.bareCPU, err = bareInsert(ctx, e, rows); return err },
 			func() error { return importOnce(ctx, e, file, f.rows, &r, i == 0 && f.cpuprofile != "", f.cpuprofile) },
@@ -73,7 +73,7 @@ func runImport(ctx context.Context, e *env, f flags) (*importResult, error) {
 				return res, err // with the rounds done so far
 			}
 		}
-		r.loadEnd = loadavg()
+		r.loadEnd = bench.LoadAvg()
 		logf("import round %d/%d: bare %s, parse %s, apply %s, total %s (%.2f of bare)", i+1, f.rounds,
 			r.bare.Round(time.Millisecond), r.parse.Round(time.Millisecond), r.apply.Round(time.Millisecond),
 			r.total().Round(time.Millisecond), r.bare.Seconds()/r.total().Seconds())

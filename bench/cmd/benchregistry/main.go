@@ -26,6 +26,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+
+	"github.com/linli/linli/bench"
 )
 
 type flags struct {
@@ -86,8 +88,8 @@ func run(ctx context.Context, f flags) error {
 	defer env.close()
 	out := os.Stdout
 	fmt.Fprintf(out, "\n## Registry: %s\n\n", env.name)
-	fmt.Fprintf(out, "- machine: %s\n", machine())
-	fmt.Fprintf(out, "- load average at start: %s\n", loadavg())
+	fmt.Fprintf(out, "- machine: %s\n", bench.Machine())
+	fmt.Fprintf(out, "- load average at start: %s\n", bench.LoadAvg())
 	if f.only != "search" {
 		r, err := runImport(ctx, env, f)
 		if r != nil && len(r.rounds) > 0 {
@@ -104,6 +106,6 @@ func run(ctx context.Context, f flags) error {
 		}
 		r.report(out, env)
 	}
-	fmt.Fprintf(out, "\n- load average at end: %s\n", loadavg())
+	fmt.Fprintf(out, "\n- load average at end: %s\n", bench.LoadAvg())
 	return nil
 }

@@ -162,16 +162,16 @@ func loadCity(ctx context.Context, a *app.App, f flags, res *searchResult) ([]in
 	logf("search: generating %d communities…", n)
 	city := gen.City(n, f.seed, anchor)
 	logf("search: loading them like `linli gen --communities %d` (one transaction each)…", n)
-	res.loadAvg[0] = loadavg()
+	res.loadAvg[0] = bench.LoadAvg()
 	t0, c0 := time.Now(), cpuTime()
 	ids, _, err := bench.LoadCity(ctx, a, city, anchor, func(done, residents int) {
 		if done%10 == 0 || done == n {
 			el := time.Since(t0)
 			logf("search: %d/%d communities, %d residents, %s, %.0f residents/s, load average %s",
-				done, n, residents, el.Round(time.Second), float64(residents)/el.Seconds(), loadavg())
+				done, n, residents, el.Round(time.Second), float64(residents)/el.Seconds(), bench.LoadAvg())
 		}
 	})
-	res.load, res.loadCPU, res.loadAvg[1] = time.Since(t0), cpuTime()-c0, loadavg()
+	res.load, res.loadCPU, res.loadAvg[1] = time.Since(t0), cpuTime()-c0, bench.LoadAvg()
 	return ids, err
 }
 
@@ -299,7 +299,7 @@ func searchLoop(ctx context.Context, a *app.App, cid int64, s *sample, f flags, 
 		}
 	}
 	logf("search: %d of each kind in community %s…", f.searches, res.community)
-	res.searchAvg[0] = loadavg()
+	res.searchAvg[0] = bench.LoadAvg()
 	for i := range f.searches {
 		for j := range kinds {
 			k := kinds[(i+j)%len(kinds)]
@@ -313,7 +313,7 @@ func searchLoop(ctx context.Context, a *app.App, cid int64, s *sample, f flags, 
 	for _, k := range kinds {
 		slices.Sort(res.lat[k])
 	}
-	res.searchAvg[1] = loadavg()
+	res.searchAvg[1] = bench.LoadAvg()
 	return nil
 }
 
