@@ -34,6 +34,14 @@ type DB struct {
 	// where is a printable description (file path or URL with the password
 	// masked); never the raw URL.
 	where string
+	// writer is SQLite's single writer lock, taken in this process before
+	// BEGIN IMMEDIATE (nil on PostgreSQL). Without it, writers that find
+	// the lock taken sleep in SQLite's busy handler, which backs off to
+	// 100 ms naps, and each holds a pooled connection while it sleeps; with
+	// it they wait here, holding nothing, and the next one starts the
+	// moment the last commits. Other processes (`linli import` beside a
+	// running server) still meet busy_timeout.
+	writer chan struct{}
 }
 
 // IsPostgresURL reports whether a --db value names a PostgreSQL server.
@@ -83,7 +91,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	sdb.SetMaxOpenConns(8)
 	sdb.SetMaxIdleConns(8)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sdb, dialect: SQLite, where: path}
+	d := &DB{sql: sdb, dialect: SQLite, where: path, writer: make(chan struct{}, 1)}
 	if err := d.ping(ctx); err != nil {
 		sdb.Close()
 		return nil, err
@@ -226,7 +234,18 @@ func (t *Tx) CopyFrom(ctx context.Context, table string, cols []string, n int, r
 // InTx runs fn in a write transaction and commits when fn returns nil. On
 // SQLite the transaction starts with BEGIN IMMEDIATE (see openSQLite), so
 // keep fn short: it holds the single writer lock.
+//
+// InTx must not be called from inside fn of another InTx: on SQLite it
+// would wait for itself.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if d.writer != nil {
+		select {
+		case d.writer <- struct{}{}:
+			defer func() { <-d.writer }()
+		case <-ctx.Done():
+			return fmt.Errorf("db: wait to write: %w", ctx.Err())
+		}
+	}
 	var conn *sql.Conn
 	var stx *sql.Tx
 	if d.dialect == Postgres {

@@ -195,3 +195,51 @@ func TestOpenRejectsBadLocations(t *testing.T) {
 		}
 	}
 }
+
+// Writers waiting for SQLite's single writer lock hold no pooled
+// connection while they wait, so reads go on however many queue; and a
+// waiting writer whose request is gone stops waiting at once.
+func TestWaitingWritersLeaveThePoolToReaders(t *testing.T) {
+	// SQLite only: PostgreSQL has no single writer lock.
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- d.InTx(ctx, func(tx *db.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	// More writers than the pool has connections (8).
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = d.InTx(ctx, func(tx *db.Tx) error { return nil })
+		}()
+	}
+	time.Sleep(200 * time.Millisecond) // let them queue
+	rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	var one int
+	if err := d.QueryRow(rctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+		t.Errorf("a read while 20 writers wait: %v", err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer wcancel()
+	t0 := time.Now()
+	err := d.InTx(wctx, func(tx *db.Tx) error { return errors.New("must not run") })
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(t0) > 2*time.Second {
+		t.Errorf("a writer whose context ends while waiting: %v after %s", err, time.Since(t0))
+	}
+	close(release)
+	wg.Wait()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+}
