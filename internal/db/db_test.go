@@ -241,5 +241,4 @@ func TestWaitingWritersLeaveThePoolToReaders(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-
 }
