@@ -169,3 +169,21 @@ func TestDemoYearOfRecords(t *testing.T) {
 		t.Errorf("%d exchanges at the shop in a year", redemptions)
 	}
 }
+
+// The demo seeds on PostgreSQL whatever day it starts on. The random
+// choices depend on the day, and on 2026-12-02 one volunteer was put on a
+// team twice: a caught unique violation, harmless on SQLite, aborted the
+// whole PostgreSQL transaction (`serve --demo --db postgres://…` failed).
+func TestDemoSeedsOnPostgresOnAnyDay(t *testing.T) {
+	for _, day := range []time.Time{
+		time.Date(2026, 12, 2, 3, 49, 0, 0, clock.Shanghai), // the day it failed
+	} {
+		t.Run(day.Format(time.DateOnly), func(t *testing.T) {
+			s := server.Start(t, server.Options{Postgres: true, Registry: true, Now: day})
+			var n int
+			if err := s.DB.QueryRow(context.Background(), `SELECT count(*) FROM seed_steps`).Scan(&n); err != nil || n != len(demo.Steps) {
+				t.Fatalf("%d seed steps recorded (%v)", n, err)
+			}
+		})
+	}
+}
