@@ -45,6 +45,7 @@ type flags struct {
 	duration time.Duration
 	conns    int
 	profile  string
+	pattern  string
 }
 
 func main() {
@@ -54,7 +55,12 @@ func main() {
 	flag.DurationVar(&f.duration, "duration", 5*time.Second, "length of one round")
 	flag.IntVar(&f.conns, "connections", 16, "keep-alive connections, each sending one request after another")
 	flag.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the Linli rounds here")
+	flag.StringVar(&f.pattern, "pattern", "hot", "hot: everyone signs up for the same date until it is full of them, then the next; spread: consecutive sign-ups go to different dates")
 	flag.Parse()
+	if f.pattern != "hot" && f.pattern != "spread" {
+		fmt.Fprintln(os.Stderr, "benchsignup: -pattern is hot or spread")
+		os.Exit(2)
+	}
 	if f.rounds < 1 || f.conns < 1 || f.duration < time.Second {
 		fmt.Fprintln(os.Stderr, "benchsignup: need -rounds >= 1, -duration >= 1s, -connections >= 1")
 		os.Exit(2)
@@ -70,18 +76,27 @@ func main() {
 func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "benchsignup: "+format+"\n", args...) }
 
 // pairs hands out each (occurrence, volunteer) once.
+// In the "hot" pattern every connection signs people up for the same
+// date until everyone is on it, then the next date: the rush when a
+// popular activity opens, all on one row. In the "spread" pattern
+// consecutive requests go to different dates.
 type pairs struct {
-	next atomic.Int64
-	occ  []int64
-	vols []int64
+	next   atomic.Int64
+	occ    []int64
+	vols   []int64
+	spread bool
 }
 
 func (p *pairs) take() (occ, vol int64, ok bool) {
 	i := p.next.Add(1) - 1
-	if i >= int64(len(p.occ)*len(p.vols)) {
+	no, nv := int64(len(p.occ)), int64(len(p.vols))
+	if i >= no*nv {
 		return 0, 0, false
 	}
-	return p.occ[i/int64(len(p.vols))], p.vols[i%int64(len(p.vols))], true
+	if p.spread {
+		return p.occ[i%no], p.vols[i/no], true
+	}
+	return p.occ[i/nv], p.vols[i%nv], true
 }
 
 func run(ctx context.Context, f flags, out io.Writer) error {
@@ -133,7 +148,7 @@ func run(ctx context.Context, f flags, out io.Writer) error {
 	if err := call(ctx, c, "POST", linli.URL+"/api/v1/activities", auth, plan, &created, http.StatusCreated); err != nil {
 		return fmt.Errorf("plan the activity: %w", err)
 	}
-	p := &pairs{}
+	p := &pairs{spread: f.pattern == "spread"}
 	rows, err := a.DB.Query(ctx, `SELECT id FROM occurrences WHERE activity_id = ? ORDER BY starts_at`, created.ID)
 	if err != nil {
 		return err
@@ -407,8 +422,8 @@ func median(xs []float64) float64 {
 func report(w io.Writer, f flags, dbName, loadStart string, vols int, res map[string][]load) {
 	fmt.Fprintf(w, "\n## POST /api/v1/occurrences/{id}/signup: Linli vs a bare insert handler\n\n")
 	fmt.Fprintf(w, "- machine: %s\n- database: %s\n", bench.Machine(), dbName)
-	fmt.Fprintf(w, "- load: the Go generator in this process, %d keep-alive connections, %d rounds of %s per target, alternating; every request a new sign-up (%d volunteers × a daily series)\n",
-		f.conns, f.rounds, f.duration, vols)
+	fmt.Fprintf(w, "- load: the Go generator in this process, %d keep-alive connections, %d rounds of %s per target, alternating; every request a new sign-up (%d volunteers × a daily series), pattern %q\n",
+		f.conns, f.rounds, f.duration, vols, f.pattern)
 	fmt.Fprintf(w, "- bare: decode the same JSON body, one INSERT into a table of the same database through the same pool, 201 with a body of the same length\n")
 	fmt.Fprintf(w, "- load average: %s → %s\n\n", loadStart, bench.LoadAvg())
 	fmt.Fprintln(w, "| round | bare req/s | bare p99 ms | Linli req/s | Linli p99 ms | Linli/bare req/s |")
