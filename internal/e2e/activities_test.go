@@ -103,6 +103,17 @@ func TestBrowserActivities(t *testing.T) {
 
 	// The leader's run page on the office PC: the QR code and its address.
 	signIn(ctx, t, s.URL, "leader")
+	if err := chromedp.Do(ctx, desktop(), chromedp.Navigate(s.URL+"/activities")); err != nil {
+		t.Fatal(err)
+	}
+	if n := eval[int](ctx, t, "document.querySelectorAll('#month a.occ').length"); n != 2 {
+		t.Errorf("dates in the desktop month grid: %d, want 2", n)
+	}
+	shot(ctx, t, dir, "36-activities-month-zh.png")
+	if st := click(ctx, t, "plan-link"); st != http.StatusOK {
+		t.Fatalf("plan form: %d", st)
+	}
+	shot(ctx, t, dir, "37-activity-plan-zh.png")
 	if err := chromedp.Do(ctx, desktop(), chromedp.Navigate(s.URL+"/activities/"+itoa(class)+"/run")); err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +159,23 @@ func TestBrowserActivities(t *testing.T) {
 	// Already checked in: the success screen stands, whatever the code.
 	if got := text(phoneCtx, t, "main"); !strings.Contains(got, "签到成功") {
 		t.Errorf("forged code after checking in: %.200q", got)
+	}
+
+	// A minute on, the code has changed: qr.js (here on a tap, otherwise
+	// at the turn of the minute) swaps the image, the code and the link.
+	before := text(ctx, t, "#checkin-code")
+	s.Clock.Advance(2 * time.Minute)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("qr"))); err != nil {
+		t.Fatal(err)
+	}
+	after := before
+	for i := 0; i < 50 && after == before; i++ {
+		time.Sleep(100 * time.Millisecond)
+		after = text(ctx, t, "#checkin-code")
+	}
+	if after == before || !strings.HasSuffix(eval[string](ctx, t, "document.getElementById('checkin-url').href"), "?c="+after) ||
+		!strings.Contains(eval[string](ctx, t, "document.getElementById('qr').src"), "c="+after) {
+		t.Errorf("the QR code did not refresh: %q → %q", before, after)
 	}
 
 	// The roster on the leader's screen shows him in.

@@ -44,6 +44,11 @@ func activityPages(t *testing.T, s *server.Server) {
 		"risks": {"剪刀划伤"}, "protection": {"社工全程看护"}, "tasks": {"带孩子们做手工"}}
 	st, _, body = l.do("POST", "/activities", form, nil)
 	expect(t, "bad series", st, 422, body, "结束时间须晚于开始时间", "重复规则无法识别", `value="五彩益童心梦·月末活动"`)
+	// In English, the same refusal in English.
+	l.do("POST", "/prefs", url.Values{"lang": {"en"}, "back": {"/"}}, nil)
+	st, _, body = l.do("POST", "/activities", form, nil)
+	expect(t, "bad series in English", st, 422, body, "The end must be after the start", "The repeat rule is malformed", "Plan an activity")
+	l.do("POST", "/prefs", url.Values{"lang": {"zh-CN"}, "back": {"/"}}, nil)
 	form.Set("end_time", "11:30")
 	form.Set("repeat", "monthly_last")
 	form.Set("weekday", "SA")
@@ -126,6 +131,19 @@ func activityPages(t *testing.T, s *server.Server) {
 	expect(t, "the child promoted", st, 200, body, kidName, "已报名")
 	if strings.Contains(body, "候补第") {
 		t.Error("the child is still on the waitlist")
+	}
+
+	// A resident who is not a volunteer sees the date but is asked to
+	// register first; she cannot run it.
+	res := newBrowser(t, s)
+	res.login("resident", server.Password)
+	st, _, body = res.do("GET", dec, nil, nil)
+	expect(t, "resident", st, 200, body, "报名需要先登记为志愿者", "五彩益童心梦·月末活动")
+	if strings.Contains(body, `id="signup-`) {
+		t.Error("a resident without a volunteer profile is offered sign-up")
+	}
+	if st, _, _ := res.do("GET", dec+"/run", nil, nil); st != http.StatusForbidden {
+		t.Errorf("a resident runs the day: %d", st)
 	}
 
 	// The office finds the volunteer by name and signs him up again.
