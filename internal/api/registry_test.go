@@ -78,6 +78,12 @@ var notRegistry = []string{
 	"POST /api/v1/occurrences/{id}/cancel", "GET /api/v1/occurrences/{id}/roster", "GET /api/v1/occurrences/{id}/code",
 	"POST /api/v1/occurrences/{id}/checkin", "POST /api/v1/occurrences/{id}/tick", "POST /api/v1/occurrences/{id}/checkout",
 	"GET /api/v1/occurrences/{id}/attendance", "GET /api/v1/occurrences/{id}/credits", "POST /api/v1/occurrences/{id}/post-hours",
+	// The activities pages: roster names as Names masks them; tested in
+	// web's TestActivityPages and e2e's TestBrowserActivities.
+	"GET /activities", "GET /activities/new", "POST /activities", "GET /activities/{id}", "POST /activities/{id}/signup",
+	"POST /activities/{id}/cancel", "GET /activities/{id}/run", "GET /activities/{id}/qr", "GET /activities/{id}/qr.png",
+	"GET /activities/{id}/qr.txt", "POST /activities/{id}/tick", "POST /activities/{id}/checkout", "POST /activities/{id}/post-hours",
+	"GET /me/activities", "GET /checkin/{id}", "GET /checkin/{id}/{code}", "POST /checkin/{id}",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -27,7 +27,8 @@ var areas = []area{
 	{Key: "notifications", Href: "/notifications", Ready: true},
 	{Key: "calendar", Href: "/calendar", Ready: true},
 	{Key: "volunteers", Href: "/teams", Ready: true, Action: policy.TeamsRead},
-	{Key: "activities"}, {Key: "requests"},
+	{Key: "activities", Href: "/activities", Ready: true, Action: policy.ActivitiesRead},
+	{Key: "requests"},
 	{Key: "care"}, {Key: "wishes"}, {Key: "reports"},
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/certs"
@@ -58,6 +59,7 @@ type Deps struct {
 	Hours      *hours.Service
 	Certs      *certs.Service
 	Points     *points.Service
+	Activities *activities.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of links in QR codes; empty: the request's host
 	Files      *files.Store
 	Keys       *secret.Keyring // seals files that hold personal data
