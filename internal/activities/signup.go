@@ -67,7 +67,7 @@ func (s *Service) occurrence(ctx context.Context, q db.Querier, id int64) (*occ,
 	var o occ
 	var team sql.NullInt64
 	err := q.QueryRow(ctx, `SELECT o.community_id, o.activity_id, COALESCE(a.team_id, 0), o.starts_at, o.capacity, a.deadline_hours, a.min_age, a.max_age,
-		a.open_to, a.title, o.cancelled FROM occurrences o JOIN activities a ON a.id = o.activity_id WHERE o.id = ?`, id).
+		a.open_to, COALESCE(o.title, a.title), o.cancelled FROM occurrences o JOIN activities a ON a.id = o.activity_id WHERE o.id = ?`, id).
 		Scan(&o.cid, &o.activity, &team, &o.start, &o.capacity, &o.deadlineHours, &o.minAge, &o.maxAge, &o.openTo, &o.title, &o.cancelled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundErr()
@@ -301,9 +301,9 @@ func (s *Service) Occurrences(ctx context.Context, actor *accounts.Principal, ci
 	if !to.After(from) || to.Sub(from) > 400*24*time.Hour {
 		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("to", "activity.period.invalid", nil)
 	}
-	q := `SELECT o.id, o.activity_id, a.title, o.starts_at, o.ends_at, COALESCE(p.name, ''), COALESCE(t.id, 0), COALESCE(t.name, ''), o.capacity, o.signed,
+	q := `SELECT o.id, o.activity_id, COALESCE(o.title, a.title), o.starts_at, o.ends_at, COALESCE(p.name, ''), COALESCE(t.id, 0), COALESCE(t.name, ''), o.capacity, o.signed,
 		(SELECT count(*) FROM signups s WHERE s.occurrence_id = o.id AND s.status = 'waitlisted'), o.cancelled
-		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = a.place_id LEFT JOIN teams t ON t.id = a.team_id
+		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = COALESCE(o.place_id, a.place_id) LEFT JOIN teams t ON t.id = a.team_id
 		WHERE o.community_id = ? AND o.starts_at >= ? AND o.starts_at < ?`
 	args := []any{cid, from.UTC(), to.UTC()}
 	if team != 0 {
