@@ -419,6 +419,9 @@ func (s *Service) EditSeries(ctx context.Context, actor *accounts.Principal, act
 	if err != nil {
 		return 0, fmt.Errorf("activities: edit series: %w", err)
 	}
+	if c == (Change{}) {
+		return activityID, nil // nothing to change: no split for nothing
+	}
 	if !now.Before(first.start) {
 		return 0, apperr.New(apperr.Conflict, "activity.edit.started")
 	}

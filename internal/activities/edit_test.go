@@ -227,6 +227,9 @@ func TestEditThisAndFollowing(t *testing.T) {
 		if _, err := w.a.EditSeries(ctx, w.A.Volunteer.Principal(), act, occ[2].ID, activities.Change{Title: ptr("x")}); !apperr.Is(err, apperr.Forbidden) {
 			t.Errorf("a volunteer edits the series: %v", err)
 		}
+		if id, err := w.a.EditSeries(ctx, w.office, act, occ[2].ID, activities.Change{}); id != act || err != nil {
+			t.Errorf("an empty change: %d %v, want the same series and no split", id, err)
+		}
 		if _, err := w.a.EditSeries(ctx, w.office, act, 999999, activities.Change{Title: ptr("x")}); !apperr.Is(err, apperr.NotFound) {
 			t.Errorf("from a date of no series: %v", err)
 		}

@@ -78,6 +78,10 @@ var notRegistry = []string{
 	"POST /api/v1/occurrences/{id}/cancel", "GET /api/v1/occurrences/{id}/roster", "GET /api/v1/occurrences/{id}/code",
 	"POST /api/v1/occurrences/{id}/checkin", "POST /api/v1/occurrences/{id}/tick", "POST /api/v1/occurrences/{id}/checkout",
 	"GET /api/v1/occurrences/{id}/attendance", "GET /api/v1/occurrences/{id}/credits", "POST /api/v1/occurrences/{id}/post-hours",
+	// Editing dates and series holds no registry field; tested in
+	// internal/activities (edit_test.go) and api's TestEditingActivitiesThroughTheAPI.
+	"GET /api/v1/activities/{id}", "PATCH /api/v1/activities/{id}", "PATCH /api/v1/occurrences/{id}",
+	"POST /api/v1/occurrences/{id}/cancel-date",
 }
 
 // registryActions guard registry data: a route naming one can never be
