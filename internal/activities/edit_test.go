@@ -12,6 +12,7 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/jobs"
 	"github.com/linli/linli/internal/testkit/dbtest"
 )
 
@@ -402,9 +403,32 @@ func TestRemindersExactlyOnce(t *testing.T) {
 				w.notices(t, w.A.Resident.Account.ID, "activity.reminder"))
 		}
 		// A day later the second date is due, the third still skipped.
+		// Two processes' runners each run a reminder job at once (two
+		// slots' jobs, as after a restart): one reminder.
 		w.Clock.Advance(24 * time.Hour)
-		if n, err := w.a.Remind(ctx); err != nil || n != 1 {
-			t.Errorf("next day: %d %v", n, err)
+		runners := []*jobs.Runner{jobs.NewRunner(d, jobs.Config{Clock: w.Clock}), jobs.NewRunner(d, jobs.Config{Clock: w.Clock})}
+		for i, r := range runners {
+			w.a.Register(r)
+			if _, _, err := r.Queue().Enqueue(ctx, d, jobs.Job{Kind: activities.KindRemind, UniqueKey: fmt.Sprintf("test-remind-%d", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, r := range runners {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := r.RunDue(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		var done int
+		d.QueryRow(ctx, `SELECT count(*) FROM jobs WHERE kind = ? AND status = 'done'`, activities.KindRemind).Scan(&done)
+		// The test's two, and the hourly slot's, which both runners'
+		// schedulers enqueue and the unique key keeps to one.
+		if done != 3 {
+			t.Errorf("%d reminder jobs done, want 3", done)
 		}
 		if n, _ := w.a.Remind(ctx); n != 0 {
 			t.Errorf("run again: %d sent", n)
