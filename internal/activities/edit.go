@@ -388,6 +388,10 @@ func remaining(rule string, dtstart, t time.Time) (string, error) {
 // the first date not started (the past keeps its times), while the
 // title, description and place change for all its dates.
 //
+// When the times or the rule change, dates that had times of their own
+// (moved "this one") take the series' new times: the series edit is the
+// later word. Titles and places of their own stay.
+//
 // It returns the id of the activity that now holds the changed dates.
 // Any refused field (end before start, a malformed rule, a rule giving
 // more than MaxOccurrences dates in a year, capacity below a date's
