@@ -89,8 +89,8 @@ func (s *Service) PostHours(ctx context.Context, actor *accounts.Principal, id i
 	var team sql.NullInt64
 	var start, end time.Time
 	var cid int64
-	if err := s.db.QueryRow(ctx, `SELECT o.community_id, a.title, COALESCE(p.name, ''), a.tasks, a.category, a.team_id, o.starts_at, o.ends_at
-		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = a.place_id WHERE o.id = ?`, id).
+	if err := s.db.QueryRow(ctx, `SELECT o.community_id, COALESCE(o.title, a.title), COALESCE(p.name, ''), a.tasks, a.category, a.team_id, o.starts_at, o.ends_at
+		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = COALESCE(o.place_id, a.place_id) WHERE o.id = ?`, id).
 		Scan(&cid, &title, &place, &tasks, &category, &team, &start, &end); err != nil {
 		return nil, fmt.Errorf("activities: occurrence: %w", err)
 	}

@@ -103,7 +103,12 @@ func expand(start time.Time, rule string, from time.Time) ([]time.Time, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The bound counts the dates of the coming twelve months, so a weekly
+	// series keeps extending year after year; the past of a series that
+	// began long ago is bounded too, so a rule that meets every minute
+	// since 2020 is not walked through.
 	var out []time.Time
+	ahead := 0
 	it := r.Iterator()
 	for {
 		t, ok := it()
@@ -111,7 +116,10 @@ func expand(start time.Time, rule string, from time.Time) ([]time.Time, error) {
 			break
 		}
 		out = append(out, t)
-		if len(out) > MaxOccurrences {
+		if !t.Before(from) {
+			ahead++
+		}
+		if ahead > MaxOccurrences || len(out) > 50*MaxOccurrences {
 			return nil, fmt.Errorf("more than %d occurrences", MaxOccurrences)
 		}
 	}

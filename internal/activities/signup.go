@@ -67,7 +67,7 @@ func (s *Service) occurrence(ctx context.Context, q db.Querier, id int64) (*occ,
 	var o occ
 	var team sql.NullInt64
 	err := q.QueryRow(ctx, `SELECT o.community_id, o.activity_id, COALESCE(a.team_id, 0), o.starts_at, o.capacity, a.deadline_hours, a.min_age, a.max_age,
-		a.open_to, a.title, o.cancelled FROM occurrences o JOIN activities a ON a.id = o.activity_id WHERE o.id = ?`, id).
+		a.open_to, COALESCE(o.title, a.title), o.cancelled FROM occurrences o JOIN activities a ON a.id = o.activity_id WHERE o.id = ?`, id).
 		Scan(&o.cid, &o.activity, &team, &o.start, &o.capacity, &o.deadlineHours, &o.minAge, &o.maxAge, &o.openTo, &o.title, &o.cancelled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundErr()
@@ -301,10 +301,7 @@ func (s *Service) Occurrences(ctx context.Context, actor *accounts.Principal, ci
 	if !to.After(from) || to.Sub(from) > 400*24*time.Hour {
 		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("to", "activity.period.invalid", nil)
 	}
-	q := `SELECT o.id, o.activity_id, a.title, o.starts_at, o.ends_at, COALESCE(p.name, ''), COALESCE(t.id, 0), COALESCE(t.name, ''), o.capacity, o.signed,
-		(SELECT count(*) FROM signups s WHERE s.occurrence_id = o.id AND s.status = 'waitlisted'), o.cancelled
-		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = a.place_id LEFT JOIN teams t ON t.id = a.team_id
-		WHERE o.community_id = ? AND o.starts_at >= ? AND o.starts_at < ?`
+	q := occSelect + ` WHERE o.community_id = ? AND o.starts_at >= ? AND o.starts_at < ?`
 	args := []any{cid, from.UTC(), to.UTC()}
 	if team != 0 {
 		q += ` AND a.team_id = ?`
@@ -317,20 +314,55 @@ func (s *Service) Occurrences(ctx context.Context, actor *accounts.Principal, ci
 	defer rows.Close()
 	out := []Occurrence{}
 	for rows.Next() {
-		var o Occurrence
-		var tid int64
-		var tname string
-		if err := rows.Scan(&o.ID, &o.ActivityID, &o.Title, &o.Start, &o.End, &o.Place, &tid, &tname, &o.Capacity, &o.Signed, &o.Waiting, &o.Cancelled); err != nil {
+		o, err := scanOcc(rows)
+		if err != nil {
 			return nil, err
-		}
-		o.Start, o.End = o.Start.In(shanghai()), o.End.In(shanghai())
-		o.Teams = []TeamLink{}
-		if tid != 0 {
-			o.Teams = append(o.Teams, TeamLink{ID: tid, Name: tname})
 		}
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+const occSelect = `SELECT o.id, o.activity_id, COALESCE(o.title, a.title), o.starts_at, o.ends_at, COALESCE(p.name, ''), COALESCE(t.id, 0), COALESCE(t.name, ''), o.capacity, o.signed,
+		(SELECT count(*) FROM signups s WHERE s.occurrence_id = o.id AND s.status = 'waitlisted'), o.cancelled
+		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = COALESCE(o.place_id, a.place_id) LEFT JOIN teams t ON t.id = a.team_id`
+
+func scanOcc(row interface{ Scan(...any) error }) (Occurrence, error) {
+	var o Occurrence
+	var tid int64
+	var tname string
+	if err := row.Scan(&o.ID, &o.ActivityID, &o.Title, &o.Start, &o.End, &o.Place, &tid, &tname, &o.Capacity, &o.Signed, &o.Waiting, &o.Cancelled); err != nil {
+		return o, err
+	}
+	o.Start, o.End = o.Start.In(shanghai()), o.End.In(shanghai())
+	o.Teams = []TeamLink{}
+	if tid != 0 {
+		o.Teams = append(o.Teams, TeamLink{ID: tid, Name: tname})
+	}
+	return o, nil
+}
+
+// OccurrenceByID returns one date, for anyone signed in to its community.
+func (s *Service) OccurrenceByID(ctx context.Context, actor *accounts.Principal, id int64) (*Occurrence, error) {
+	o, err := scanOcc(s.db.QueryRow(ctx, occSelect+` WHERE o.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("activities: occurrence: %w", err)
+	}
+	var cid int64
+	if err := s.db.QueryRow(ctx, `SELECT community_id FROM occurrences WHERE id = ?`, id).Scan(&cid); err != nil {
+		return nil, fmt.Errorf("activities: occurrence: %w", err)
+	}
+	acc, err := s.vol.AccessOf(ctx, actor, cid)
+	if err != nil {
+		return nil, err
+	}
+	if !acc.Member {
+		return nil, apperr.NotFoundErr()
+	}
+	return &o, nil
 }
 
 // Roster lists an occurrence's sign-ups in order (signed, then the

@@ -84,6 +84,10 @@ var notRegistry = []string{
 	"POST /activities/{id}/cancel", "GET /activities/{id}/run", "GET /activities/{id}/qr", "GET /activities/{id}/qr.png",
 	"GET /activities/{id}/qr.txt", "POST /activities/{id}/tick", "POST /activities/{id}/checkout", "POST /activities/{id}/post-hours",
 	"GET /me/activities", "GET /checkin/{id}", "GET /checkin/{id}/{code}", "POST /checkin/{id}",
+	// Editing dates and series holds no registry field; tested in
+	// internal/activities (edit_test.go) and api's TestEditingActivitiesThroughTheAPI.
+	"GET /api/v1/activities/{id}", "PATCH /api/v1/activities/{id}", "PATCH /api/v1/occurrences/{id}",
+	"POST /api/v1/occurrences/{id}/cancel-date",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -114,6 +114,10 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/occurrences/{id}/attendance", policy.ActivitiesRoster, a.attendance)
 	r.Handle("GET /api/v1/occurrences/{id}/credits", policy.ActivitiesRoster, a.credits)
 	r.Handle("POST /api/v1/occurrences/{id}/post-hours", policy.ActivitiesRoster, a.postHours)
+	r.Handle("GET /api/v1/activities/{id}", policy.ActivitiesRead, a.getSeries)
+	r.Handle("PATCH /api/v1/activities/{id}", policy.ActivitiesPlan, a.editSeries)
+	r.Handle("PATCH /api/v1/occurrences/{id}", policy.ActivitiesPlan, a.editOccurrence)
+	r.Handle("POST /api/v1/occurrences/{id}/cancel-date", policy.ActivitiesPlan, a.skipDate)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

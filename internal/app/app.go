@@ -120,6 +120,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Keyring: keys, Logger: o.Log, AllowPrivate: o.AllowPrivateWebhooks})
 	a.Notify.Register(a.Jobs)
 	a.Activities = activities.New(d, o.Clock, keys, a.Volunteers, a.Notify, a.Hours)
+	a.Activities.Register(a.Jobs)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()

@@ -153,7 +153,7 @@ var Rules = map[Action]Rule{
 	// up (themselves, their child; the office anyone); the office plans
 	// any series, a leader their team's, and they see the rosters.
 	ActivitiesRead:    {Roles: community, Doc: "the community's activities and their dates"},
-	ActivitiesPlan:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "plan an activity or a series (a leader: for their team)"},
+	ActivitiesPlan:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "plan an activity or a series, and move, change or skip its dates (a leader: for their team)"},
 	ActivitiesSignup:  {Roles: community, Doc: "sign up for or cancel a date (oneself, one's child; the office: anyone)"},
 	ActivitiesRoster:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "run a date: roster and waitlist, the check-in code, ticking people in, checking everyone out (a leader: their team's)"},
 	ActivitiesCheckin: {Roles: community, Doc: "check oneself in with the code on the organiser's screen"},
