@@ -78,6 +78,10 @@ var notRegistry = []string{
 	"POST /api/v1/occurrences/{id}/cancel", "GET /api/v1/occurrences/{id}/roster", "GET /api/v1/occurrences/{id}/code",
 	"POST /api/v1/occurrences/{id}/checkin", "POST /api/v1/occurrences/{id}/tick", "POST /api/v1/occurrences/{id}/checkout",
 	"GET /api/v1/occurrences/{id}/attendance", "GET /api/v1/occurrences/{id}/credits", "POST /api/v1/occurrences/{id}/post-hours",
+	// Calendar feeds carry activity titles, places and times, no registry
+	// field; their reach (visibility, disabled accounts, teams left,
+	// rotation) is tested in api's TestCalendarFeeds and internal/feeds.
+	"GET /api/v1/calendar-feeds", "POST /api/v1/calendar-feeds/rotate", "GET /feeds/{file}",
 }
 
 // registryActions guard registry data: a route naming one can never be

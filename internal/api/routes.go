@@ -114,6 +114,9 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/occurrences/{id}/attendance", policy.ActivitiesRoster, a.attendance)
 	r.Handle("GET /api/v1/occurrences/{id}/credits", policy.ActivitiesRoster, a.credits)
 	r.Handle("POST /api/v1/occurrences/{id}/post-hours", policy.ActivitiesRoster, a.postHours)
+	r.Handle("GET /api/v1/calendar-feeds", policy.FeedsManage, a.listFeeds)
+	r.Handle("POST /api/v1/calendar-feeds/rotate", policy.FeedsManage, a.rotateFeeds)
+	r.Handle("GET /feeds/{file}", policy.FeedRead, a.feed)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -198,11 +198,10 @@ func volunteersStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 	join := func(team, vid int64, role string, on time.Time, accompanied bool) error {
 		// Nobody joins a team before registering.
 		on = latest(on, registered[vid])
-		_, err := tx.Exec(ctx, `INSERT INTO team_members (community_id, team_id, volunteer_id, role, accompanied, joined_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			cid, team, vid, role, accompanied, on.In(clock.Shanghai).Format(time.DateOnly), on)
-		if db.IsUniqueViolation(err) {
-			return nil
-		}
+		// Already a member: nothing to do. ON CONFLICT, not a caught
+		// unique violation, which would abort PostgreSQL's transaction.
+		_, err := tx.Exec(ctx, `INSERT INTO team_members (community_id, team_id, volunteer_id, role, accompanied, joined_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, cid, team, vid, role, accompanied, on.In(clock.Shanghai).Format(time.DateOnly), on)
 		return err
 	}
 	since := func(founded string) time.Time {
