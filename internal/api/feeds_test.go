@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,6 +105,31 @@ func TestCalendarFeeds(t *testing.T) {
 				time.Date(2027, 4, 25, 14, 0, 0, 0, clock.Shanghai).UTC(), time.Date(2027, 4, 25, 16, 0, 0, 0, clock.Shanghai).UTC(),
 				series.ID, time.Date(2027, 4, 24, 9, 0, 0, 0, clock.Shanghai).UTC()); err != nil {
 				t.Fatal(err)
+			}
+
+			// Eight first calls at once (a phone and a browser): one token
+			// per feed, the same URLs for all.
+			wacc, err := s.Accounts.FindByUsername(ctx, "worker")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wp := &accounts.Principal{AccountID: wacc.ID, Grants: wacc.Grants}
+			lists := make([][]feeds.Feed, 8)
+			errs := make([]error, 8)
+			var wg sync.WaitGroup
+			for i := range lists {
+				wg.Go(func() { lists[i], errs[i] = s.Feeds.List(ctx, wp, wacc.Grants[0].CommunityID, "https://linli.example") })
+			}
+			wg.Wait()
+			for i := range lists {
+				if errs[i] != nil || len(lists[i]) < 2 || !slices.Equal(lists[i], lists[0]) {
+					t.Fatalf("concurrent first lists differ: %v %+v / %+v", errs[i], lists[i], lists[0])
+				}
+			}
+			var made int
+			s.DB.QueryRow(ctx, `SELECT count(*) FROM calendar_feeds WHERE account_id = ?`, wacc.ID).Scan(&made)
+			if made != len(lists[0]) || !strings.HasPrefix(lists[0][0].URL, "https://linli.example/feeds/") {
+				t.Errorf("%d feeds stored for %d listed: %+v", made, len(lists[0]), lists[0])
 			}
 
 			// The leader: the community, then team 1, then their own.
