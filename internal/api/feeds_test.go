@@ -224,6 +224,16 @@ func TestCalendarFeeds(t *testing.T) {
 				!strings.Contains(mine, "DTSTART;TZID=Asia/Shanghai:"+local("2026-12-26 09:00")) || strings.Count(mine, "BEGIN:VEVENT") != 1 {
 				t.Errorf("the volunteer's own feed (one date, the skipped one absent):\n%s", mine)
 			}
+			if !strings.Contains(mine, "X-WR-CALNAME:我的活动") || strings.Contains(mine, "候补") {
+				t.Errorf("the own feed's name, or a waitlist mark on a place held:\n%s", mine)
+			}
+			// On the waitlist the date stays, marked as such.
+			if _, err := s.DB.Exec(ctx, `UPDATE signups SET status = 'waitlisted' WHERE occurrence_id = ?`, occs.Items[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, mine := fetch(t, feedOf(t, vf, feeds.Person, 0).URL); !strings.Contains(mine, "SUMMARY:五彩益童心梦\\,月末手工\\;剪纸 (候补)") {
+				t.Errorf("a waitlisted date is not marked:\n%s", mine)
+			}
 
 			// Rotation: the old URLs die, the new ones work.
 			rotated := feedList(t, s, "POST", vol)
