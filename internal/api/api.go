@@ -17,6 +17,7 @@ import (
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/certs"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/feeds"
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/notify"
@@ -40,6 +41,7 @@ type Deps struct {
 	Certs      *certs.Service
 	Points     *points.Service
 	Activities *activities.Service
+	Feeds      *feeds.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 

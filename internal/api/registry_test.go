@@ -88,6 +88,10 @@ var notRegistry = []string{
 	// internal/activities (edit_test.go) and api's TestEditingActivitiesThroughTheAPI.
 	"GET /api/v1/activities/{id}", "PATCH /api/v1/activities/{id}", "PATCH /api/v1/occurrences/{id}",
 	"POST /api/v1/occurrences/{id}/cancel-date",
+	// Calendar feeds carry activity titles, places and times, no registry
+	// field; their reach (visibility, disabled accounts, teams left,
+	// rotation) is tested in api's TestCalendarFeeds and internal/feeds.
+	"GET /api/v1/calendar-feeds", "POST /api/v1/calendar-feeds/rotate", "GET /feeds/{file}",
 }
 
 // registryActions guard registry data: a route naming one can never be

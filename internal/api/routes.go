@@ -118,6 +118,9 @@ func (a *API) routes() {
 	r.Handle("PATCH /api/v1/activities/{id}", policy.ActivitiesPlan, a.editSeries)
 	r.Handle("PATCH /api/v1/occurrences/{id}", policy.ActivitiesPlan, a.editOccurrence)
 	r.Handle("POST /api/v1/occurrences/{id}/cancel-date", policy.ActivitiesPlan, a.skipDate)
+	r.Handle("GET /api/v1/calendar-feeds", policy.FeedsManage, a.listFeeds)
+	r.Handle("POST /api/v1/calendar-feeds/rotate", policy.FeedsManage, a.rotateFeeds)
+	r.Handle("GET /feeds/{file}", policy.FeedRead, a.feed)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

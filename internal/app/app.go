@@ -25,6 +25,7 @@ import (
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/config"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/feeds"
 	"github.com/linli/linli/internal/files"
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
@@ -60,6 +61,7 @@ type App struct {
 	Certs      *certs.Service
 	Points     *points.Service
 	Activities *activities.Service
+	Feeds      *feeds.Service
 	Web        *web.Web
 	API        *api.API
 	Handler    http.Handler
@@ -121,6 +123,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Notify.Register(a.Jobs)
 	a.Activities = activities.New(d, o.Clock, keys, a.Volunteers, a.Notify, a.Hours)
 	a.Activities.Register(a.Jobs)
+	a.Feeds = feeds.New(d, o.Clock, keys, a.Accounts, a.Volunteers)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
@@ -168,7 +171,7 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, PublicURL: a.Config.PublicURL})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, PublicURL: a.Config.PublicURL})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial
@@ -182,6 +185,7 @@ func (a *App) buildHTTP() error {
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", a.healthz)
 	root.Handle("/api/", apiMux)
+	root.Handle("GET /feeds/", apiMux) // calendar feeds: the API's router, by token, no cookies
 	root.Handle("/", csrf.Handler(webMux))
 	a.Handler = httpx.Chain(root,
 		httpx.SecurityHeaders,

@@ -76,6 +76,8 @@ const (
 	ActivitiesSignup  Action = "activities.signup"
 	ActivitiesRoster  Action = "activities.roster"
 	ActivitiesCheckin Action = "activities.checkin"
+	FeedsManage       Action = "feeds.manage"
+	FeedRead          Action = "feeds.read"
 	ShopRedeem        Action = "shop.redeem"
 	ShopManage        Action = "shop.manage"
 	CertRead          Action = "certificates.read"
@@ -157,6 +159,12 @@ var Rules = map[Action]Rule{
 	ActivitiesSignup:  {Roles: community, Doc: "sign up for or cancel a date (oneself, one's child; the office: anyone)"},
 	ActivitiesRoster:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "run a date: roster and waitlist, the check-in code, ticking people in, checking everyone out (a leader: their team's)"},
 	ActivitiesCheckin: {Roles: community, Doc: "check oneself in with the code on the organiser's screen"},
+	// Calendar feeds: one's own secret feed URLs (the community's, one's
+	// teams', one's sign-ups); the feed itself is fetched by its token,
+	// which is the credential, and answers 404 once its owner may no
+	// longer see it.
+	FeedsManage: {Roles: community, Doc: "list one's calendar feed URLs, or give them new tokens"},
+	FeedRead:    {Public: true, Doc: "an iCalendar feed, by its secret token"},
 	// Points and the shop: one's own points (and one's children's); the
 	// office keeps the shelf, the rules and the counter.
 	PointsRead: {Roles: community, Doc: "one's points, the shop's items"},
