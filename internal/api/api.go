@@ -22,6 +22,7 @@ import (
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/volunteers"
 )
@@ -40,6 +41,7 @@ type Deps struct {
 	Certs      *certs.Service
 	Points     *points.Service
 	Activities *activities.Service
+	Stories    *stories.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 

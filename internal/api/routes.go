@@ -114,6 +114,11 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/occurrences/{id}/attendance", policy.ActivitiesRoster, a.attendance)
 	r.Handle("GET /api/v1/occurrences/{id}/credits", policy.ActivitiesRoster, a.credits)
 	r.Handle("POST /api/v1/occurrences/{id}/post-hours", policy.ActivitiesRoster, a.postHours)
+	r.Handle("POST /api/v1/occurrences/{id}/story", policy.StoriesWrite, a.writeStory)
+	r.Handle("GET /api/v1/stories", policy.StoriesRead, a.listStories)
+	r.Handle("GET /api/v1/stories/{id}", policy.StoriesRead, a.getStory)
+	r.Handle("POST /api/v1/stories/{id}/photos", policy.StoriesWrite, a.addStoryPhoto)
+	r.Handle("GET /api/v1/photos/{id}", policy.StoriesRead, a.storyPhoto)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -76,6 +76,8 @@ const (
 	ActivitiesSignup  Action = "activities.signup"
 	ActivitiesRoster  Action = "activities.roster"
 	ActivitiesCheckin Action = "activities.checkin"
+	StoriesRead       Action = "stories.read"
+	StoriesWrite      Action = "stories.write"
 	ShopRedeem        Action = "shop.redeem"
 	ShopManage        Action = "shop.manage"
 	CertRead          Action = "certificates.read"
@@ -157,6 +159,11 @@ var Rules = map[Action]Rule{
 	ActivitiesSignup:  {Roles: community, Doc: "sign up for or cancel a date (oneself, one's child; the office: anyone)"},
 	ActivitiesRoster:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "run a date: roster and waitlist, the check-in code, ticking people in, checking everyone out (a leader: their team's)"},
 	ActivitiesCheckin: {Roles: community, Doc: "check oneself in with the code on the organiser's screen"},
+	// Stories: anyone reads the public ones (the service narrows
+	// members-only stories to members and unconsented photos to the
+	// office); the office and a team's leaders write them.
+	StoriesRead:  {Public: true, Doc: "stories of finished activities and their photos (members-only ones for members; a photo without everyone's consent for the office)"},
+	StoriesWrite: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "write the story of a finished date and add its photos (a leader: their team's)"},
 	// Points and the shop: one's own points (and one's children's); the
 	// office keeps the shelf, the rules and the counter.
 	PointsRead: {Roles: community, Doc: "one's points, the shop's items"},

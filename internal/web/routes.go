@@ -84,6 +84,9 @@ func (w *Web) routes() {
 	r.Handle("GET /me/data", policy.MeRead, w.myData)
 	r.Handle("GET /me/data.json", policy.MeRead, w.myDataJSON)
 	r.Handle("POST /me/erasure", policy.MeUpdate, w.requestErasure)
+	r.Handle("GET /stories", policy.StoriesRead, w.storiesPage)
+	r.Handle("GET /stories/{id}", policy.StoriesRead, w.storyPage)
+	r.Handle("GET /photos/{id}", policy.StoriesRead, w.storyPhoto)
 	// Everything else: the 404 page in the visitor's language.
 	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()
