@@ -78,6 +78,11 @@ var notRegistry = []string{
 	"POST /api/v1/occurrences/{id}/cancel", "GET /api/v1/occurrences/{id}/roster", "GET /api/v1/occurrences/{id}/code",
 	"POST /api/v1/occurrences/{id}/checkin", "POST /api/v1/occurrences/{id}/tick", "POST /api/v1/occurrences/{id}/checkout",
 	"GET /api/v1/occurrences/{id}/attendance", "GET /api/v1/occurrences/{id}/credits", "POST /api/v1/occurrences/{id}/post-hours",
+	// Stories show titles, summaries, counts and photos (a child's only
+	// with the guardian's photo consent), no registry field; tested in
+	// internal/stories, api's TestStoriesThroughTheAPI and web's TestStoryPages.
+	"POST /api/v1/occurrences/{id}/story", "GET /api/v1/stories", "GET /api/v1/stories/{id}", "POST /api/v1/stories/{id}/photos",
+	"GET /api/v1/photos/{id}", "GET /stories", "GET /stories/{id}", "GET /photos/{id}",
 }
 
 // registryActions guard registry data: a route naming one can never be

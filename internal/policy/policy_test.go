@@ -127,6 +127,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.ActivitiesSignup:  community,
 		policy.ActivitiesRoster:  {accounts.Admin, accounts.Worker, accounts.Leader},
 		policy.ActivitiesCheckin: community,
+		policy.StoriesWrite:      {accounts.Admin, accounts.Worker, accounts.Leader},
 		policy.ShopRedeem:        community,
 		policy.ShopManage:        {accounts.Admin, accounts.Worker},
 		policy.CertRead:          community,
@@ -138,7 +139,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.Notifications:     all,
 		policy.NotificationsMark: all,
 	}
-	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify}
+	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.StoriesRead}
 	for _, a := range public {
 		if !policy.Permits(nil, a) {
 			t.Errorf("anonymous denied public action %s", a)

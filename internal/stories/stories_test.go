@@ -130,7 +130,7 @@ func TestWriteStory(t *testing.T) {
 			code apperr.Code
 			text string
 		}{
-			"volunteer": {w.A.Volunteer.Principal(), apperr.Forbidden, "x"},
+			"volunteer":  {w.A.Volunteer.Principal(), apperr.Forbidden, "x"},
 			"B's worker": {w.B.Worker.Principal(), apperr.NotFound, "x"},
 			"empty":      {leader, apperr.Invalid, "  \n "},
 			"too long":   {leader, apperr.Invalid, strings.Repeat("长", stories.MaxSummary+1)},

@@ -70,9 +70,9 @@ func Start(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Anchor: o.Now, Seed: 1, Password: Password}
+	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Activities: a.Activities, Stories: a.Stories, Anchor: o.Now, Seed: 1, Password: Password}
 	if !o.Registry {
-		s.Skip = map[string]bool{demo.RegistryStep: true, demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true}
+		s.Skip = map[string]bool{demo.RegistryStep: true, demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true, demo.ActivitiesStep: true}
 	}
 	if err := s.Run(ctx); err != nil {
 		t.Fatalf("seed demo: %v", err)
