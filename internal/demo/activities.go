@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/stories"
 )
 
@@ -47,6 +49,17 @@ type seedRun struct {
 	rnd     *rand.Rand
 	cid     int64
 	members map[int64][]member // by team
+	photos  []demoPhotoJob     // drawn and stored side by side at the end
+}
+
+// demoPhotoJob is one photo a story gets.
+type demoPhotoJob struct {
+	story  int64
+	seed   uint64
+	label  string
+	people []int64
+	by     int64
+	at     time.Time
 }
 
 type member struct {
@@ -126,6 +139,9 @@ func activitiesStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 	if err != nil {
 		return err
 	}
+	if err := run.replaceDirect(ctx, kids, "", worker.AccountID); err != nil {
+		return err
+	}
 	for _, o := range series.Occurrences {
 		if !o.End.Before(now) {
 			break
@@ -135,7 +151,7 @@ func activitiesStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 		if err != nil {
 			return err
 		}
-		if err := run.post(ctx, o, leader); err != nil {
+		if err := run.post(ctx, o, kids, leader); err != nil {
 			return err
 		}
 		summary := fmt.Sprintf("本月主题：%s。%s。%s", theme.name, theme.content, storyEndings[run.rnd.IntN(len(storyEndings))])
@@ -200,7 +216,7 @@ func activitiesStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 		if came == 0 {
 			continue
 		}
-		if err := run.post(ctx, o, x.organiser); err != nil {
+		if err := run.post(ctx, o, x.in.TeamID, x.organiser); err != nil {
 			return err
 		}
 		if err := run.story(ctx, o, x.story, x.organiser, nil, x.photoTitle); err != nil {
@@ -228,7 +244,58 @@ func activitiesStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 			return err
 		}
 		if came > 0 {
-			if err := run.post(ctx, o, worker); err != nil {
+			if err := run.post(ctx, o, teams["五彩益生活"], worker); err != nil {
+				return err
+			}
+		}
+	}
+	return run.storePhotos(ctx)
+}
+
+// replaceDirect corrects a demo database seeded before this step existed,
+// whose hours step recorded the children's team's services (and other
+// teams' services on the days now run as activities) straight into the
+// ledger: each such record is reversed, as an office would correct a
+// double entry, so the rosters' hours are the only ones that count. On a
+// database seeded in order there is nothing to reverse.
+// The records are those of team (on date, unless it is empty); it runs
+// before the day's hours are posted, which would otherwise meet the old
+// records as duplicates.
+func (r *seedRun) replaceDirect(ctx context.Context, team int64, date string, by int64) error {
+	rows, err := r.tx.Query(ctx, `SELECT r.id, r.volunteer_id, r.team_id, r.minutes, r.category, r.service_date,
+		CASE WHEN r.captured <> 'backfill' OR EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = r.id AND d.decision = 'confirm') THEN 1 ELSE 0 END
+		FROM service_records r WHERE r.community_id = ? AND r.team_id = ? AND (r.service_date = ? OR ? = '')
+		AND r.serves_id IS NULL AND r.reverses_id IS NULL AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)
+		ORDER BY r.id`, r.cid, team, date, date)
+	if err != nil {
+		return fmt.Errorf("demo: records to replace: %w", err)
+	}
+	type rec struct {
+		id, vid, team    int64
+		minutes, counted int
+		category, date   string
+	}
+	var recs []rec
+	for rows.Next() {
+		var x rec
+		if err := rows.Scan(&x.id, &x.vid, &x.team, &x.minutes, &x.category, &x.date, &x.counted); err != nil {
+			rows.Close()
+			return err
+		}
+		recs = append(recs, x)
+	}
+	rows.Close()
+	for _, x := range recs {
+		if _, err := r.tx.Exec(ctx, `INSERT INTO service_records (community_id, volunteer_id, team_id, activity_name, service_date, place, content,
+			started_at, ended_at, minutes, organiser, person_in_charge, category, captured, serves_kind, serves_id, batch, recorded_by, recorded_at,
+			due_on, late, flags, reverses_id, reason)
+			SELECT community_id, volunteer_id, team_id, activity_name, service_date, place, content, started_at, ended_at, -minutes, organiser,
+			person_in_charge, category, captured, serves_kind, serves_id, batch, ?, ?, due_on, ?, '', id, ? FROM service_records WHERE id = ?`,
+			by, r.s.Anchor.UTC(), false, "与活动签到记录重复，以签到记录为准", x.id); err != nil {
+			return fmt.Errorf("demo: reverse a double entry: %w", err)
+		}
+		if x.counted == 1 {
+			if err := hours.Rollup(ctx, r.tx, r.cid, x.vid, x.team, x.category, x.date, -x.minutes, -1); err != nil {
 				return err
 			}
 		}
@@ -362,9 +429,14 @@ func (r *seedRun) roster(ctx context.Context, o activities.SeededOccurrence, tea
 }
 
 // post credits the attendance (rounded down to 15 minutes) and posts it
-// to the ledger through activities, that evening.
-func (r *seedRun) post(ctx context.Context, o activities.SeededOccurrence, by *accounts.Principal) error {
-	at := time.Date(o.Start.In(clock.Shanghai).Year(), o.Start.In(clock.Shanghai).Month(), o.Start.In(clock.Shanghai).Day(), 20, 30, 0, 0, clock.Shanghai)
+// to the ledger through activities, that evening, after reversing any
+// record of the team's day an older seed made directly.
+func (r *seedRun) post(ctx context.Context, o activities.SeededOccurrence, team int64, by *accounts.Principal) error {
+	sh := o.Start.In(clock.Shanghai)
+	at := time.Date(sh.Year(), sh.Month(), sh.Day(), 20, 30, 0, 0, clock.Shanghai)
+	if err := r.replaceDirect(ctx, team, sh.Format(time.DateOnly), by.AccountID); err != nil {
+		return err
+	}
 	if _, err := r.s.Activities.PostHoursTx(ctx, r.tx, by, o.ID, 15, at); err != nil {
 		return fmt.Errorf("demo: post hours of %s: %w", o.Start.Format(time.DateOnly), err)
 	}
@@ -391,10 +463,45 @@ func (r *seedRun) story(ctx context.Context, o activities.SeededOccurrence, summ
 			shown = append(shown, children[i])
 		}
 	}
-	jpg, w, h, err := demoPhoto(uint64(r.s.Seed)<<20|uint64(o.ID), label)
-	if err != nil {
-		return err
+	r.photos = append(r.photos, demoPhotoJob{story: id, seed: uint64(r.s.Seed)<<20 | uint64(o.ID), label: label, people: shown, by: by.AccountID, at: at})
+	return nil
+}
+
+// storePhotos draws and stores the stories' photos side by side (each
+// file is synced to disk, which is most of the cost), then records them
+// on the step's transaction in order. A file of a failed step is left
+// behind unnamed: harmless, and the next run draws new ones.
+func (r *seedRun) storePhotos(ctx context.Context) error {
+	type stored struct {
+		name string
+		size int64
+		w, h int
+		err  error
 	}
-	_, err = r.s.Stories.SavePhoto(ctx, r.tx, r.cid, id, jpg, w, h, shown, by.AccountID, at)
-	return err
+	out := make([]stored, len(r.photos))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, j := range r.photos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			jpg, w, h, err := demoPhoto(j.seed, j.label)
+			if err == nil {
+				out[i].name, out[i].size, err = r.s.Stories.StorePhoto(ctx, jpg)
+			}
+			out[i].w, out[i].h, out[i].err = w, h, err
+		}()
+	}
+	wg.Wait()
+	for i, j := range r.photos {
+		if out[i].err != nil {
+			return out[i].err
+		}
+		if _, err := stories.RecordPhoto(ctx, r.tx, r.cid, j.story, out[i].name, out[i].size, out[i].w, out[i].h, j.people, j.by, j.at); err != nil {
+			return err
+		}
+	}
+	return nil
 }

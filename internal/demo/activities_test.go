@@ -149,3 +149,42 @@ func TestDemoChildrensTeamActivities(t *testing.T) {
 		t.Errorf("%d photos public, %d for the office only", publicPhotos, officeOnly)
 	}
 }
+
+// A demo database seeded before the activities step existed has the
+// children's team's services straight in the ledger; when the step
+// arrives it reverses those, so the rosters' hours are the only ones
+// that count and the totals still agree with the rollup.
+func TestDemoActivitiesOnAnOlderDatabase(t *testing.T) {
+	now := time.Date(2026, 11, 28, 9, 0, 0, 0, clock.Shanghai)
+	s := server.Start(t, server.Options{Registry: true, Now: now, Skip: []string{demo.ActivitiesStep}})
+	ctx := context.Background()
+	leaderAcct, _ := s.Accounts.FindByUsername(ctx, "leader")
+	kids := leaderAcct.Grants[0].TeamID
+	const counted = `(r.captured <> 'backfill' OR EXISTS (SELECT 1 FROM record_decisions d WHERE d.record_id = COALESCE(r.reverses_id, r.id) AND d.decision = 'confirm'))`
+	sum := func(where string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := s.DB.QueryRow(ctx, `SELECT COALESCE(SUM(r.minutes), 0) FROM service_records r WHERE `+counted+` AND `+where, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	direct := sum(`r.team_id = ?`, kids)
+	if direct == 0 {
+		t.Fatal("the older seed recorded nothing for the children's team")
+	}
+	later := &demo.Seeder{DB: s.DB, Accounts: s.Accounts, Tenancy: s.Tenancy, Notify: s.Notify, Registry: s.Registry, Calendar: s.Calendar,
+		Points: s.Points, Activities: s.Activities, Stories: s.Stories, Anchor: now, Seed: 1, Password: server.Password}
+	if err := later.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	total, fromRosters := sum(`r.team_id = ?`, kids), sum(`r.team_id = ? AND r.serves_id IS NOT NULL`, kids)
+	var rolled, ledger, all int
+	s.DB.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM hours_rollup WHERE team_id = ?`, kids).Scan(&rolled)
+	s.DB.QueryRow(ctx, `SELECT COALESCE(SUM(minutes), 0) FROM hours_rollup`).Scan(&all)
+	ledger = sum(`1 = 1`)
+	if fromRosters == 0 || total != fromRosters || rolled != total || all != ledger {
+		t.Errorf("children's team: %d min counted, %d from rosters (%d before), rollup %d; all: ledger %d, rollup %d",
+			total, fromRosters, direct, rolled, ledger, all)
+	}
+}

@@ -405,26 +405,41 @@ func (s *Service) AddPhoto(ctx context.Context, actor *accounts.Principal, story
 
 // SavePhoto stores an already re-encoded JPEG and records it on tx; the
 // file is removed again if recording fails, so no file is left that no
-// row names. AddPhoto calls it; the demo seed calls it with photos it
-// drew itself.
+// row names. AddPhoto calls it.
 func (s *Service) SavePhoto(ctx context.Context, tx *db.Tx, cid, storyID int64, jpg []byte, w, h int, people []int64, by int64, at time.Time) (int64, error) {
-	name, size, _, err := s.photos.Save(ctx, bytes.NewReader(jpg), 4*MaxPhotoBytes)
+	name, size, err := s.StorePhoto(ctx, jpg)
 	if err != nil {
 		return 0, err
 	}
-	var id int64
-	err = tx.QueryRow(ctx, `INSERT INTO story_photos (community_id, story_id, file, width, height, bytes, uploaded_by, uploaded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, cid, storyID, name, w, h, size, nullID(by), at.UTC()).Scan(&id)
-	if err == nil {
-		for _, v := range people {
-			if _, err = tx.Exec(ctx, `INSERT INTO photo_people (photo_id, volunteer_id) VALUES (?, ?)`, id, v); err != nil {
-				break
-			}
-		}
-	}
+	id, err := RecordPhoto(ctx, tx, cid, storyID, name, size, w, h, people, by, at)
 	if err != nil {
 		s.photos.Remove(name)
+		return 0, err
+	}
+	return id, nil
+}
+
+// StorePhoto keeps an already re-encoded JPEG in the photo store and
+// returns its random name and size, for RecordPhoto to record. The demo
+// seed stores its drawn photos side by side this way, outside its
+// transaction, and records them inside it.
+func (s *Service) StorePhoto(ctx context.Context, jpg []byte) (string, int64, error) {
+	name, size, _, err := s.photos.Save(ctx, bytes.NewReader(jpg), 4*MaxPhotoBytes)
+	return name, size, err
+}
+
+// RecordPhoto records a stored photo of a story and the people it shows.
+func RecordPhoto(ctx context.Context, tx *db.Tx, cid, storyID int64, name string, size int64, w, h int, people []int64, by int64, at time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO story_photos (community_id, story_id, file, width, height, bytes, uploaded_by, uploaded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, cid, storyID, name, w, h, size, nullID(by), at.UTC()).Scan(&id)
+	if err != nil {
 		return 0, fmt.Errorf("stories: record photo: %w", err)
+	}
+	for _, v := range people {
+		if _, err := tx.Exec(ctx, `INSERT INTO photo_people (photo_id, volunteer_id) VALUES (?, ?)`, id, v); err != nil {
+			return 0, fmt.Errorf("stories: tag photo: %w", err)
+		}
 	}
 	return id, nil
 }
