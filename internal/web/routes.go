@@ -60,6 +60,7 @@ func (w *Web) routes() {
 	r.Handle("GET /volunteers/{id}", policy.VolunteersRead, w.volunteer)
 	r.Handle("POST /volunteers/{id}/reveal", policy.VolunteersReveal, w.revealVolunteer)
 	r.Handle("POST /volunteers/{id}/consents/{consent}/withdraw", policy.VolunteersEdit, w.withdrawConsent)
+	r.Handle("POST /volunteers/{id}/consents", policy.VolunteersEdit, w.addConsent)
 	r.Handle("GET /me/volunteer", policy.VolunteersRead, w.myVolunteer)
 	r.Handle("GET /organisations", policy.OrgsRead, w.organisations)
 	r.Handle("POST /organisations/{id}/commitments", policy.OrgsManage, w.addCommitment)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -80,6 +81,36 @@ func TestStoryPages(t *testing.T) {
 	vol.login("volunteer", server.Password)
 	st, _, body = vol.do("GET", fmt.Sprintf("/stories/%d", inner), nil, nil)
 	expect(t, "member: members-only story", st, 200, body, "暑期防溺水安全课", "心肺复苏")
+
+	// 刘静 records the photo consent for her own child on the child's page;
+	// her child's photos then show publicly.
+	var child int64
+	if err := s.DB.QueryRow(ctx, `SELECT c.volunteer_id FROM consents c JOIN residents r ON r.id = c.guardian_resident_id
+		JOIN accounts a ON a.id = r.account_id WHERE a.username = 'leader' AND c.kind = 'guardian'`).Scan(&child); err != nil {
+		t.Fatalf("the leader's child: %v", err)
+	}
+	s.DB.Exec(ctx, `UPDATE consents SET withdrawn_at = ? WHERE volunteer_id = ? AND kind = 'photo'`, s.Clock.Now(), child)
+	page := fmt.Sprintf("/volunteers/%d", child)
+	st, _, body = leader.do("GET", page, nil, nil)
+	expect(t, "child's page", st, 200, body, `id="add-photo-consent"`, "照片同意")
+	if st, loc, _ := leader.do("POST", page+"/consents", url.Values{"kind": {"photo"}}, nil); st != http.StatusSeeOther || loc != page {
+		t.Fatalf("record the photo consent: %d %s", st, loc)
+	}
+	var given string
+	s.DB.QueryRow(ctx, `SELECT given_by FROM consents WHERE volunteer_id = ? AND kind = 'photo' AND withdrawn_at IS NULL`, child).Scan(&given)
+	if given != "guardian" {
+		t.Errorf("photo consent given by %q", given)
+	}
+	st, _, body = leader.do("GET", page, nil, nil)
+	if strings.Contains(body, `id="add-photo-consent"`) {
+		t.Error("the button stays after the consent")
+	}
+	if st, _, _ := vol.do("POST", page+"/consents", url.Values{"kind": {"photo"}}, nil); st != http.StatusNotFound && st != http.StatusForbidden {
+		t.Errorf("another volunteer records it: %d", st)
+	}
+	if st, _, _ := leader.do("POST", page+"/consents", url.Values{"kind": {"guardian"}}, nil); st != http.StatusUnprocessableEntity {
+		t.Errorf("a guardian consent from this form: %d", st)
+	}
 	for _, path := range []string{"/stories/abc", "/stories/999999", "/photos/0", "/photos/999999"} {
 		if st, _, _ := anon.do("GET", path, nil, nil); st != http.StatusNotFound {
 			t.Errorf("%s: %d", path, st)
