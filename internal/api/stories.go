@@ -37,11 +37,13 @@ func (a *API) writeStory(w http.ResponseWriter, r *http.Request, p *accounts.Pri
 // public ones (of community_id, or of every community).
 func (a *API) listStories(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	var cid int64
-	if r.URL.Query().Get("community_id") != "" || p != nil {
+	if r.URL.Query().Get("community_id") != "" {
 		var err error
 		if cid, err = community(r, p); err != nil {
 			return err
 		}
+	} else if cs := p.Communities(); len(cs) > 0 {
+		cid = cs[0] // a street supervisor has none: every community's public stories
 	}
 	pg, err := httpx.ParsePage(r)
 	if err != nil {

@@ -102,6 +102,9 @@ func TestStoriesThroughTheAPI(t *testing.T) {
 	if st != 200 || json.Unmarshal(b, &list) != nil || list.Total < 16 || len(list.Items) != 5 {
 		t.Fatalf("public list: %d %.300s", st, b)
 	}
+	if st, b := s.Do(t, "GET", "/api/v1/stories", s.Login(t, "street"), nil); st != 200 || !strings.Contains(string(b), "微信视频") {
+		t.Errorf("the street supervisor's list: %d %.200s", st, b)
+	}
 	if st, b := s.Do(t, "GET", fmt.Sprintf("/api/v1/stories/%d", story.ID), "", nil); st != 200 || !strings.Contains(string(b), "微信视频") {
 		t.Errorf("get signed out: %d %s", st, b)
 	}
