@@ -9,6 +9,7 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/clock"
+	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/hours"
 )
 
@@ -32,14 +33,19 @@ func (s *Service) Credits(ctx context.Context, actor *accounts.Principal, id int
 	if err := s.organiser(ctx, actor, o); err != nil {
 		return nil, err
 	}
+	return s.credits(ctx, s.db, o, id, round)
+}
+
+// credits computes Credits on q (the caller's transaction in the seed).
+func (s *Service) credits(ctx context.Context, q db.Querier, o *occ, id int64, round int) ([]Credit, error) {
 	if round < 1 || round > 60 {
 		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("round", "activity.round.invalid", nil)
 	}
 	var end time.Time
-	if err := s.db.QueryRow(ctx, `SELECT ends_at FROM occurrences WHERE id = ?`, id).Scan(&end); err != nil {
+	if err := q.QueryRow(ctx, `SELECT ends_at FROM occurrences WHERE id = ?`, id).Scan(&end); err != nil {
 		return nil, fmt.Errorf("activities: occurrence: %w", err)
 	}
-	rows, err := s.db.Query(ctx, `SELECT volunteer_id, checked_in_at, checked_out_at FROM checkins WHERE occurrence_id = ? ORDER BY id`, id)
+	rows, err := q.Query(ctx, `SELECT volunteer_id, checked_in_at, checked_out_at FROM checkins WHERE occurrence_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("activities: attendance: %w", err)
 	}
@@ -82,17 +88,47 @@ func (s *Service) PostHours(ctx context.Context, actor *accounts.Principal, id i
 	if err != nil {
 		return nil, err
 	}
+	in, cid, err := s.postInput(ctx, s.db, actor, id, credits)
+	if err != nil {
+		return nil, err
+	}
+	return s.hrs.Record(ctx, actor, cid, in)
+}
+
+// PostHoursTx posts an occurrence's credits as PostHours does, on the
+// caller's transaction and as recorded at at, without the organiser
+// check: for the demo seed, which writes a year of past rosters inside
+// its step's transaction, acting as each activity's organiser. It
+// returns the new records' ids.
+func (s *Service) PostHoursTx(ctx context.Context, tx *db.Tx, actor *accounts.Principal, id int64, round int, at time.Time) ([]int64, error) {
+	o, err := s.occurrence(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	credits, err := s.credits(ctx, tx, o, id, round)
+	if err != nil {
+		return nil, err
+	}
+	in, cid, err := s.postInput(ctx, tx, actor, id, credits)
+	if err != nil {
+		return nil, err
+	}
+	return s.hrs.RecordTx(ctx, tx, actor, cid, in, at)
+}
+
+// postInput is the ledger's input for the credits of occurrence id.
+func (s *Service) postInput(ctx context.Context, q db.Querier, actor *accounts.Principal, id int64, credits []Credit) (hours.Input, int64, error) {
 	if len(credits) == 0 {
-		return nil, apperr.New(apperr.Invalid, "activity.post.nobody")
+		return hours.Input{}, 0, apperr.New(apperr.Invalid, "activity.post.nobody")
 	}
 	var title, place, tasks, category string
 	var team sql.NullInt64
 	var start, end time.Time
 	var cid int64
-	if err := s.db.QueryRow(ctx, `SELECT o.community_id, COALESCE(o.title, a.title), COALESCE(p.name, ''), a.tasks, a.category, a.team_id, o.starts_at, o.ends_at
+	if err := q.QueryRow(ctx, `SELECT o.community_id, COALESCE(o.title, a.title), COALESCE(p.name, ''), a.tasks, a.category, a.team_id, o.starts_at, o.ends_at
 		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = COALESCE(o.place_id, a.place_id) WHERE o.id = ?`, id).
 		Scan(&cid, &title, &place, &tasks, &category, &team, &start, &end); err != nil {
-		return nil, fmt.Errorf("activities: occurrence: %w", err)
+		return hours.Input{}, 0, fmt.Errorf("activities: occurrence: %w", err)
 	}
 	if place == "" {
 		place = "社区"
@@ -108,7 +144,7 @@ func (s *Service) PostHours(ctx context.Context, actor *accounts.Principal, id i
 		in.Volunteers = append(in.Volunteers, c.VolunteerID)
 		in.Times[c.VolunteerID] = [2]string{c.Start, c.End}
 	}
-	return s.hrs.Record(ctx, actor, cid, in)
+	return in, cid, nil
 }
 
 func personInCharge(p *accounts.Principal) string {

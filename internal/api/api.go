@@ -23,6 +23,7 @@ import (
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/volunteers"
 )
@@ -42,6 +43,7 @@ type Deps struct {
 	Points     *points.Service
 	Activities *activities.Service
 	Feeds      *feeds.Service
+	Stories    *stories.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 

@@ -92,6 +92,15 @@ var notRegistry = []string{
 	// field; their reach (visibility, disabled accounts, teams left,
 	// rotation) is tested in api's TestCalendarFeeds and internal/feeds.
 	"GET /api/v1/calendar-feeds", "POST /api/v1/calendar-feeds/rotate", "GET /feeds/{file}",
+	// Stories show titles, summaries, counts and photos (a child's only
+	// with the guardian's photo consent), no registry field; tested in
+	// internal/stories, api's TestStoriesThroughTheAPI and web's TestStoryPages.
+	"POST /api/v1/occurrences/{id}/story", "GET /api/v1/stories", "GET /api/v1/stories/{id}", "POST /api/v1/stories/{id}/photos",
+	"GET /api/v1/photos/{id}", "GET /stories", "GET /stories/{id}", "GET /photos/{id}",
+	// Recording a consent from the volunteer's page redirects to the page;
+	// the service decides who may (see volunteers.AddConsent); tested in
+	// web's TestStoryPages.
+	"POST /volunteers/{id}/consents",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -121,6 +121,11 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/calendar-feeds", policy.FeedsManage, a.listFeeds)
 	r.Handle("POST /api/v1/calendar-feeds/rotate", policy.FeedsManage, a.rotateFeeds)
 	r.Handle("GET /feeds/{file}", policy.FeedRead, a.feed)
+	r.Handle("POST /api/v1/occurrences/{id}/story", policy.StoriesWrite, a.writeStory)
+	r.Handle("GET /api/v1/stories", policy.StoriesRead, a.listStories)
+	r.Handle("GET /api/v1/stories/{id}", policy.StoriesRead, a.getStory)
+	r.Handle("POST /api/v1/stories/{id}/photos", policy.StoriesWrite, a.addStoryPhoto)
+	r.Handle("GET /api/v1/photos/{id}", policy.StoriesRead, a.storyPhoto)
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -37,6 +37,7 @@ import (
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/sheets"
+	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/volunteers"
 	"github.com/linli/linli/internal/web"
@@ -62,6 +63,7 @@ type App struct {
 	Points     *points.Service
 	Activities *activities.Service
 	Feeds      *feeds.Service
+	Stories    *stories.Service
 	Web        *web.Web
 	API        *api.API
 	Handler    http.Handler
@@ -124,6 +126,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Activities = activities.New(d, o.Clock, keys, a.Volunteers, a.Notify, a.Hours)
 	a.Activities.Register(a.Jobs)
 	a.Feeds = feeds.New(d, o.Clock, keys, a.Accounts, a.Volunteers)
+	// Photos live apart from other files: their own directory under the
+	// data directory, never served as-is (see stories.OpenPhoto).
+	a.Stories = stories.New(d, o.Clock, a.Volunteers, &files.Store{Dir: filepath.Join(cfg.DataDir, "photos")})
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
@@ -166,12 +171,12 @@ func (a *App) buildHTTP() error {
 	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
 	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify,
 		Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, PublicURL: a.Config.PublicURL,
-		Files: a.Files, Keys: a.Keys, DB: a.DB, Clock: a.Clock, SecureCookies: secure})
+		Files: a.Files, Keys: a.Keys, DB: a.DB, Clock: a.Clock, SecureCookies: secure, Stories: a.Stories})
 	if err != nil {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, PublicURL: a.Config.PublicURL})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, Stories: a.Stories, PublicURL: a.Config.PublicURL})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial
@@ -195,7 +200,8 @@ func (a *App) buildHTTP() error {
 		httpx.Recover(a.Log, func(rw http.ResponseWriter, r *http.Request) {
 			http.Error(rw, i18n.T(httpx.Lang(r, nil), "error.internal", nil), http.StatusInternalServerError)
 		}),
-		httpx.LimitBody(1<<20, map[string]int64{"/residents/import": sheets.DefaultMaxBytes + 1<<20}),
+		httpx.LimitBody(1<<20, map[string]int64{"/residents/import": sheets.DefaultMaxBytes + 1<<20,
+			"/api/v1/stories/*/photos": stories.MaxPhotoBytes + 64<<10}),
 	)
 	return nil
 }

@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/calendar"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
 )
 
@@ -37,9 +39,13 @@ type Seeder struct {
 	Registry *registry.Service
 	Calendar *calendar.Service // working days, for the records' deadlines
 	Points   *points.Service   // settles the year's points
-	Anchor   time.Time         // "today" of the demo
-	Seed     int64
-	Password string // demo accounts' password
+	// Activities and Stories run the year of activities; without Stories
+	// the stories have no photos.
+	Activities *activities.Service
+	Stories    *stories.Service
+	Anchor     time.Time // "today" of the demo
+	Seed       int64
+	Password   string // demo accounts' password
 
 	// Filled by the foundation step, or looked up for later steps.
 	StreetID, CommunityID int64
@@ -61,6 +67,9 @@ var Steps = []Step{
 	{Name: "2026-11-calendar-inbox", Run: calendarAndInbox},
 	{Name: RegistryStep, Run: registryStep},
 	{Name: VolunteersStep, Run: volunteersStep},
+	// Before the hours: the activities' rosters post their own hours,
+	// which the hours step then leaves alone and the points step counts.
+	{Name: ActivitiesStep, Run: activitiesStep},
 	{Name: HoursStep, Run: hoursStep},
 	{Name: PointsStep, Run: pointsStep},
 }

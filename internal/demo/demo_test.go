@@ -43,7 +43,7 @@ func TestDemoCommunityAtRealSize(t *testing.T) {
 		t.Fatalf("%d seed steps recorded (%v)", n, err)
 	}
 	// A second start seeds nothing more.
-	again := &demo.Seeder{DB: s.DB, Accounts: s.Accounts, Tenancy: s.Tenancy, Notify: s.Notify, Registry: s.Registry, Calendar: s.Calendar, Points: s.Points,
+	again := &demo.Seeder{DB: s.DB, Accounts: s.Accounts, Tenancy: s.Tenancy, Notify: s.Notify, Registry: s.Registry, Calendar: s.Calendar, Points: s.Points, Activities: s.Activities, Stories: s.Stories,
 		Anchor: s.Clock.Now(), Seed: 1, Password: server.Password}
 	if err := again.Run(ctx); err != nil || len(again.Created) != 0 {
 		t.Fatalf("second run: %v, created %v", err, again.Created)

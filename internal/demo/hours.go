@@ -99,8 +99,35 @@ func hoursStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 		return err
 	}
 
+	// The activities step ran the children's team's year and a few other
+	// dates as activities with rosters, and posted their hours from the
+	// check-ins: those services are in the ledger already and must not be
+	// counted twice. The children's team serves only through its
+	// activities; another team's session is left out on a day the team
+	// ran an activity.
+	ranActivity := map[string]bool{} // team name + date
+	kidsActivities := false
+	rows, err := tx.Query(ctx, `SELECT t.name, o.starts_at FROM occurrences o JOIN activities a ON a.id = o.activity_id
+		JOIN teams t ON t.id = a.team_id WHERE o.community_id = ?`, cid)
+	if err != nil {
+		return fmt.Errorf("demo: activities: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		var at time.Time
+		if err := rows.Scan(&name, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		ranActivity[name+" "+at.In(clock.Shanghai).Format(time.DateOnly)] = true
+		kidsActivities = kidsActivities || name == "五彩益童心梦"
+	}
+	rows.Close()
 	var sessions []session
 	add := func(ss session) {
+		if (ss.team == "五彩益童心梦" && kidsActivities) || ranActivity[ss.team+" "+ss.day.Format(time.DateOnly)] {
+			return
+		}
 		if !ss.day.Before(from) && ss.day.Before(today) {
 			sessions = append(sessions, ss)
 		}

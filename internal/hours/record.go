@@ -162,15 +162,54 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 		return nil, apperr.ForbiddenErr()
 	}
 	now := s.clock.Now()
-	c, err := s.check(ctx, cid, in, now)
+	c, spans, err := s.prepare(ctx, acc, cid, in, now)
 	if err != nil {
 		return nil, err
+	}
+	var ids []int64
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		ids, err = s.write(ctx, tx, actor, cid, c, spans, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.byIDs(ctx, actor, cid, ids)
+}
+
+// RecordTx writes a service as the office would, on the caller's
+// transaction and as of at (when it was recorded), and returns the new
+// records' ids. It is for the demo seed, which writes its past
+// activities' rosters inside one transaction per step; the checks are
+// Record's, the reads of volunteers and teams outside tx (they were
+// written by earlier, committed steps).
+func (s *Service) RecordTx(ctx context.Context, tx *db.Tx, actor *accounts.Principal, cid int64, in Input, at time.Time) ([]int64, error) {
+	c, spans, err := s.prepare(ctx, volunteers.Access{Member: true, Office: true}, cid, in, at)
+	if err != nil {
+		return nil, err
+	}
+	return s.write(ctx, tx, actor, cid, c, spans, at)
+}
+
+// span is one volunteer's own part of a service.
+type span struct {
+	start, end time.Time
+	minutes    int
+}
+
+// prepare checks in for an actor with access acc and works out each
+// volunteer's times.
+func (s *Service) prepare(ctx context.Context, acc volunteers.Access, cid int64, in Input, now time.Time) (clean, map[int64]span, error) {
+	c, err := s.check(ctx, cid, in, now)
+	if err != nil {
+		return c, nil, err
 	}
 	in = c.in
 	if !acc.Office {
 		// A leader records for their own team only, and its members then.
 		if in.TeamID == 0 || !acc.Leads(in.TeamID) {
-			return nil, apperr.ForbiddenErr()
+			return c, nil, apperr.ForbiddenErr()
 		}
 	}
 	var v apperr.Validation
@@ -183,7 +222,7 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("hours: volunteer: %w", err)
+			return c, nil, fmt.Errorf("hours: volunteer: %w", err)
 		}
 		if status != "active" {
 			v.Add("volunteers", "volunteer.inactive", nil)
@@ -195,7 +234,7 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 		if in.TeamID != 0 && in.Captured != CapturedCheckin {
 			ok, err := s.vol.MemberOn(ctx, in.TeamID, id, in.Date)
 			if err != nil {
-				return nil, err
+				return c, nil, err
 			}
 			if !ok {
 				v.Add("volunteers", "record.not_member", map[string]any{"id": id})
@@ -203,10 +242,6 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 		}
 	}
 	// Each volunteer's own times, when given: inside the service's.
-	type span struct {
-		start, end time.Time
-		minutes    int
-	}
 	spans := map[int64]span{}
 	for _, vid := range in.Volunteers {
 		sp := span{c.start, c.end, c.minutes}
@@ -222,62 +257,65 @@ func (s *Service) Record(ctx context.Context, actor *accounts.Principal, cid int
 		spans[vid] = sp
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return c, nil, err
 	}
+	return c, spans, nil
+}
+
+// write inserts the prepared records, their batch and the audit entry.
+func (s *Service) write(ctx context.Context, tx *db.Tx, actor *accounts.Principal, cid int64, c clean, spans map[int64]span, now time.Time) ([]int64, error) {
+	in := c.in
 	bulkRound := in.Captured == CapturedBackfill && len(in.Volunteers) >= 5 && c.minutes%60 == 0
 	batch := newBatch()
 	var ids []int64
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		for _, vid := range in.Volunteers {
-			c := c
-			c.start, c.end, c.minutes = spans[vid].start, spans[vid].end, spans[vid].minutes
-			var dup int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM service_records r WHERE r.volunteer_id = ? AND r.started_at = ? AND r.ended_at = ?
-				AND `+notReversal+` AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)`, vid, c.start, c.end).Scan(&dup); err != nil {
-				return fmt.Errorf("hours: duplicate check: %w", err)
-			}
-			if dup > 0 {
-				return apperr.New(apperr.Conflict, "record.duplicate").With(map[string]any{"id": vid})
-			}
-			flags, err := s.flagsFor(ctx, tx, vid, in.Date, c.start, c.end, c.minutes)
-			if err != nil {
-				return err
-			}
-			if bulkRound {
-				flags = append(flags, FlagBulkRound)
-			}
-			if c.late {
-				flags = append(flags, FlagLate)
-			}
-			var id int64
-			err = tx.QueryRow(ctx, `INSERT INTO service_records (community_id, volunteer_id, team_id, activity_name, service_date, place, content,
-				started_at, ended_at, minutes, organiser, person_in_charge, category, captured, serves_kind, serves_id, batch,
-				recorded_by, recorded_at, due_on, late, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				cid, vid, nullID(in.TeamID), in.ActivityName, in.Date, in.Place, in.Content, c.start, c.end, c.minutes, in.Organiser,
-				in.PersonInCharge, in.Category, in.Captured, in.ServesKind, nullID(in.ServesID), batch, nullID(actor.AccountID), now,
-				c.due, c.late, strings.Join(flags, ",")).Scan(&id)
-			if err != nil {
-				return fmt.Errorf("hours: insert record: %w", err)
-			}
-			if in.Captured != CapturedBackfill {
-				if err := Rollup(ctx, tx, cid, vid, in.TeamID, in.Category, in.Date, c.minutes, 1); err != nil {
-					return err
-				}
-			}
-			ids = append(ids, id)
+	for _, vid := range in.Volunteers {
+		c := c
+		c.start, c.end, c.minutes = spans[vid].start, spans[vid].end, spans[vid].minutes
+		var dup int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM service_records r WHERE r.volunteer_id = ? AND r.started_at = ? AND r.ended_at = ?
+			AND `+notReversal+` AND NOT EXISTS (SELECT 1 FROM service_records x WHERE x.reverses_id = r.id)`, vid, c.start, c.end).Scan(&dup); err != nil {
+			return nil, fmt.Errorf("hours: duplicate check: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO record_batches (batch, community_id, team_id, category, activity_name, service_date, people, recorded_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, batch, cid, nullID(in.TeamID), in.Category, in.ActivityName, in.Date, len(ids), now); err != nil {
-			return fmt.Errorf("hours: batch: %w", err)
+		if dup > 0 {
+			return nil, apperr.New(apperr.Conflict, "record.duplicate").With(map[string]any{"id": vid})
 		}
-		e := actor.Audit(now, "record.create", cid)
-		e.ObjectType, e.ObjectID, e.Detail = "service_records", batch, fmt.Sprintf("%s %s %d×%d min", in.ActivityName, in.Date, len(ids), c.minutes)
-		return audit.Record(ctx, tx, e)
-	})
-	if err != nil {
+		flags, err := s.flagsFor(ctx, tx, vid, in.Date, c.start, c.end, c.minutes)
+		if err != nil {
+			return nil, err
+		}
+		if bulkRound {
+			flags = append(flags, FlagBulkRound)
+		}
+		if c.late {
+			flags = append(flags, FlagLate)
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `INSERT INTO service_records (community_id, volunteer_id, team_id, activity_name, service_date, place, content,
+			started_at, ended_at, minutes, organiser, person_in_charge, category, captured, serves_kind, serves_id, batch,
+			recorded_by, recorded_at, due_on, late, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			cid, vid, nullID(in.TeamID), in.ActivityName, in.Date, in.Place, in.Content, c.start, c.end, c.minutes, in.Organiser,
+			in.PersonInCharge, in.Category, in.Captured, in.ServesKind, nullID(in.ServesID), batch, nullID(actor.AccountID), now,
+			c.due, c.late, strings.Join(flags, ",")).Scan(&id)
+		if err != nil {
+			return nil, fmt.Errorf("hours: insert record: %w", err)
+		}
+		if in.Captured != CapturedBackfill {
+			if err := Rollup(ctx, tx, cid, vid, in.TeamID, in.Category, in.Date, c.minutes, 1); err != nil {
+				return nil, err
+			}
+		}
+		ids = append(ids, id)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO record_batches (batch, community_id, team_id, category, activity_name, service_date, people, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, batch, cid, nullID(in.TeamID), in.Category, in.ActivityName, in.Date, len(ids), now); err != nil {
+		return nil, fmt.Errorf("hours: batch: %w", err)
+	}
+	e := actor.Audit(now, "record.create", cid)
+	e.ObjectType, e.ObjectID, e.Detail = "service_records", batch, fmt.Sprintf("%s %s %d×%d min", in.ActivityName, in.Date, len(ids), c.minutes)
+	if err := audit.Record(ctx, tx, e); err != nil {
 		return nil, err
 	}
-	return s.byIDs(ctx, actor, cid, ids)
+	return ids, nil
 }
 
 // flagsFor raises overlap and over-12-hours flags for a new record of

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -122,14 +123,22 @@ func Recover(log *slog.Logger, fail func(w http.ResponseWriter, r *http.Request)
 }
 
 // LimitBody caps request bodies at def bytes; paths in larger (uploads)
-// get their own cap. Handlers see a *http.MaxBytesError when it is
-// exceeded and report TooLarge.
+// get their own cap, a key matching as path.Match does (so
+// "/api/v1/stories/*/photos" covers every story). Handlers see a
+// *http.MaxBytesError when it is exceeded and report TooLarge.
 func LimitBody(def int64, larger map[string]int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n := def
 			if m, ok := larger[r.URL.Path]; ok {
 				n = m
+			} else {
+				for k, m := range larger {
+					if ok, _ := path.Match(k, r.URL.Path); ok {
+						n = m
+						break
+					}
+				}
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)

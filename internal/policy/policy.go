@@ -78,6 +78,8 @@ const (
 	ActivitiesCheckin Action = "activities.checkin"
 	FeedsManage       Action = "feeds.manage"
 	FeedRead          Action = "feeds.read"
+	StoriesRead       Action = "stories.read"
+	StoriesWrite      Action = "stories.write"
 	ShopRedeem        Action = "shop.redeem"
 	ShopManage        Action = "shop.manage"
 	CertRead          Action = "certificates.read"
@@ -165,6 +167,11 @@ var Rules = map[Action]Rule{
 	// longer see it.
 	FeedsManage: {Roles: community, Doc: "list one's calendar feed URLs, or give them new tokens"},
 	FeedRead:    {Public: true, Doc: "an iCalendar feed, by its secret token"},
+	// Stories: anyone reads the public ones (the service narrows
+	// members-only stories to members and unconsented photos to the
+	// office); the office and a team's leaders write them.
+	StoriesRead:  {Public: true, Doc: "stories of finished activities and their photos (members-only ones for members; a photo without everyone's consent for the office)"},
+	StoriesWrite: {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Leader}, Doc: "write the story of a finished date and add its photos (a leader: their team's)"},
 	// Points and the shop: one's own points (and one's children's); the
 	// office keeps the shelf, the rules and the counter.
 	PointsRead: {Roles: community, Doc: "one's points, the shop's items"},

@@ -128,6 +128,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.ActivitiesRoster:  {accounts.Admin, accounts.Worker, accounts.Leader},
 		policy.ActivitiesCheckin: community,
 		policy.FeedsManage:       community,
+		policy.StoriesWrite:      {accounts.Admin, accounts.Worker, accounts.Leader},
 		policy.ShopRedeem:        community,
 		policy.ShopManage:        {accounts.Admin, accounts.Worker},
 		policy.CertRead:          community,
@@ -139,7 +140,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.Notifications:     all,
 		policy.NotificationsMark: all,
 	}
-	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.FeedRead}
+	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.FeedRead, policy.StoriesRead}
 	for _, a := range public {
 		if !policy.Permits(nil, a) {
 			t.Errorf("anonymous denied public action %s", a)

@@ -180,9 +180,24 @@ func (s *Service) AddConsent(ctx context.Context, actor *accounts.Principal, id 
 	var val apperr.Validation
 	var guardian int64
 	var relation, scope string
+	var minorPhoto bool
 	givenOn := s.today()
 	switch kind {
 	case "general", "publicity":
+	case "photo":
+		// Photos of a child in the community's stories: the guardian's
+		// consent (or the office recording the guardian's signed form),
+		// never the child's own.
+		var guardians int
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'guardian'`, id).Scan(&guardians); err != nil {
+			return nil, fmt.Errorf("volunteers: guardian consents: %w", err)
+		}
+		if guardians > 0 {
+			if rel != asOffice && r.account != 0 && v.accountID.Int64 == r.account {
+				return nil, apperr.ForbiddenErr()
+			}
+			minorPhoto = true
+		}
 	case "guardian":
 		minor, ok, err := s.reg.Person(ctx, v.cid, v.residentID.Int64)
 		if err != nil {
@@ -209,7 +224,7 @@ func (s *Service) AddConsent(ctx context.Context, actor *accounts.Principal, id 
 		return nil, err
 	}
 	givenBy := "self"
-	if kind == "guardian" {
+	if kind == "guardian" || minorPhoto {
 		givenBy = "guardian"
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {

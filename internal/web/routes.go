@@ -60,6 +60,7 @@ func (w *Web) routes() {
 	r.Handle("GET /volunteers/{id}", policy.VolunteersRead, w.volunteer)
 	r.Handle("POST /volunteers/{id}/reveal", policy.VolunteersReveal, w.revealVolunteer)
 	r.Handle("POST /volunteers/{id}/consents/{consent}/withdraw", policy.VolunteersEdit, w.withdrawConsent)
+	r.Handle("POST /volunteers/{id}/consents", policy.VolunteersEdit, w.addConsent)
 	r.Handle("GET /me/volunteer", policy.VolunteersRead, w.myVolunteer)
 	r.Handle("GET /organisations", policy.OrgsRead, w.organisations)
 	r.Handle("POST /organisations/{id}/commitments", policy.OrgsManage, w.addCommitment)
@@ -101,6 +102,9 @@ func (w *Web) routes() {
 	r.Handle("GET /me/data", policy.MeRead, w.myData)
 	r.Handle("GET /me/data.json", policy.MeRead, w.myDataJSON)
 	r.Handle("POST /me/erasure", policy.MeUpdate, w.requestErasure)
+	r.Handle("GET /stories", policy.StoriesRead, w.storiesPage)
+	r.Handle("GET /stories/{id}", policy.StoriesRead, w.storyPage)
+	r.Handle("GET /photos/{id}", policy.StoriesRead, w.storyPhoto)
 	// Everything else: the 404 page in the visitor's language.
 	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -34,6 +34,7 @@ import (
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
+	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/volunteers"
 )
@@ -65,6 +66,7 @@ type Deps struct {
 	Keys       *secret.Keyring // seals files that hold personal data
 	DB         *db.DB          // for audit entries of pages without a service
 	Clock      clock.Clock
+	Stories    *stories.Service
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool

@@ -41,6 +41,9 @@ type Options struct {
 	// Registry loads the demo's 2,250 households and 4,100 residents;
 	// without it the registry is empty and tests seed what they need.
 	Registry bool
+	// Skip names further demo steps not to run (a test that seeds them
+	// later, as an older database would meet a new step).
+	Skip []string
 }
 
 // Start builds, seeds and serves a Linli for the test; everything stops
@@ -70,9 +73,15 @@ func Start(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Anchor: o.Now, Seed: 1, Password: Password}
+	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Activities: a.Activities, Stories: a.Stories, Anchor: o.Now, Seed: 1, Password: Password}
 	if !o.Registry {
-		s.Skip = map[string]bool{demo.RegistryStep: true, demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true}
+		s.Skip = map[string]bool{demo.RegistryStep: true, demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true, demo.ActivitiesStep: true}
+	}
+	for _, name := range o.Skip {
+		if s.Skip == nil {
+			s.Skip = map[string]bool{}
+		}
+		s.Skip[name] = true
 	}
 	if err := s.Run(ctx); err != nil {
 		t.Fatalf("seed demo: %v", err)
