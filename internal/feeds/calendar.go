@@ -159,7 +159,7 @@ func (s *Service) personal(ctx context.Context, o *owner, m meta, cutoff time.Ti
 		if !oc.end.After(oc.start) {
 			continue
 		}
-		e := m.event(fmt.Sprintf("occurrence-%d", oc.id), &a)
+		e := m.event(fmt.Sprintf("occurrence-%d", oc.id), &a, oc.id)
 		e.Start, e.End = oc.start, oc.end
 		seen[oc.id] = true
 		out = append(out, e)

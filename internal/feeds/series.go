@@ -40,9 +40,15 @@ type meta struct {
 	stamp      time.Time
 }
 
-func (m meta) event(uid string, a *series) ical.Event {
-	return ical.Event{UID: uid + "@" + m.host, Stamp: m.stamp, Summary: a.title, Location: a.place, Description: a.description,
-		URL: fmt.Sprintf("%s/activities/%d", m.base, a.id)}
+// event links to the page of date occ, or to the community's calendar
+// for a series as a whole (the pages are by date, and a calendar shows
+// the series' link on every date of it).
+func (m meta) event(uid string, a *series, occ int64) ical.Event {
+	link := m.base + "/activities"
+	if occ > 0 {
+		link = fmt.Sprintf("%s/activities/%d", m.base, occ)
+	}
+	return ical.Event{UID: uid + "@" + m.host, Stamp: m.stamp, Summary: a.title, Location: a.place, Description: a.description, URL: link}
 }
 
 // events expresses an activity for a phone: a one-off as one event; a
@@ -71,7 +77,7 @@ func (m meta) events(a *series) []ical.Event {
 	for _, o := range a.occurrences {
 		byOriginal[o.original.Unix()] = o
 	}
-	master := m.event(fmt.Sprintf("activity-%d", a.id), a)
+	master := m.event(fmt.Sprintf("activity-%d", a.id), a, 0)
 	master.Start, master.End, master.RRule = dates[0], dates[0].Add(length), rule
 	var overrides []ical.Event
 	given := make(map[int64]bool, len(dates))
@@ -82,7 +88,7 @@ func (m meta) events(a *series) []ical.Event {
 		case !ok || o.cancelled:
 			master.ExDates = append(master.ExDates, d)
 		case !o.start.Equal(d) || !o.end.Equal(d.Add(length)):
-			ov := m.event(fmt.Sprintf("activity-%d", a.id), a)
+			ov := m.event(fmt.Sprintf("activity-%d", a.id), a, o.id)
 			ov.RecurrenceID, ov.Start, ov.End = d, o.start, o.end
 			overrides = append(overrides, ov)
 		}
@@ -108,7 +114,7 @@ func (m meta) singles(a *series, os []occurrence) []ical.Event {
 		if a.rule == "" && len(a.occurrences) == 1 {
 			uid = fmt.Sprintf("activity-%d", a.id)
 		}
-		e := m.event(uid, a)
+		e := m.event(uid, a, o.id)
 		e.Start, e.End = o.start, o.end
 		out = append(out, e)
 	}

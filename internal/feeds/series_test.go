@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func TestSeriesAsItIs(t *testing.T) {
 	}
 	e := evs[0]
 	if e.UID != "activity-9@linli.example" || e.RRule != "FREQ=WEEKLY;BYDAY=TU" || !e.Start.Equal(at(t, "2026-12-01 19:00")) ||
-		!e.End.Equal(at(t, "2026-12-01 20:30")) || len(e.ExDates) != 0 || e.URL != "https://linli.example/activities/9" {
+		!e.End.Equal(at(t, "2026-12-01 20:30")) || len(e.ExDates) != 0 || e.URL != "https://linli.example/activities" {
 		t.Errorf("master: %+v", e)
 	}
 }
@@ -72,7 +73,11 @@ func TestSeriesExceptions(t *testing.T) {
 	if !longer.RecurrenceID.Equal(at(t, "2026-12-22 19:00")) || !longer.End.Equal(at(t, "2026-12-22 21:00")) {
 		t.Errorf("longer: %+v", longer)
 	}
-	if single.UID != "occurrence-200@linli.example" || !single.Start.Equal(stray) || !single.RecurrenceID.IsZero() || single.RRule != "" {
+	if !strings.HasPrefix(moved.URL, "https://linli.example/activities/") || moved.URL == "https://linli.example/activities/9" {
+		t.Errorf("a moved date links to its own page: %s", moved.URL)
+	}
+	if single.UID != "occurrence-200@linli.example" || !single.Start.Equal(stray) || !single.RecurrenceID.IsZero() || single.RRule != "" ||
+		single.URL != "https://linli.example/activities/200" {
 		t.Errorf("stray: %+v", single)
 	}
 }
