@@ -13,6 +13,7 @@ import (
 	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/clock"
+	"github.com/linli/linli/internal/feeds"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/volunteers"
@@ -270,6 +271,7 @@ type myDate struct {
 
 type myActivitiesData struct {
 	Coming, Past []myDate
+	Feeds        []feeds.Feed // to subscribe to in a phone's calendar
 }
 
 // myActivities: the actor's dates and their children's, coming and past
@@ -304,6 +306,11 @@ func (w *Web) myActivities(rw http.ResponseWriter, r *http.Request, p *accounts.
 		}
 	}
 	slices.Reverse(d.Past) // the latest first
+	if w.Feeds != nil {
+		if d.Feeds, err = w.Feeds.List(r.Context(), p, cid, httpx.BaseURL(r, w.PublicURL)); err != nil {
+			return err
+		}
+	}
 	return w.render(rw, http.StatusOK, "myactivities", w.view(rw, r, p, "activities", "activity.mine", d))
 }
 

@@ -39,11 +39,11 @@ func activityPages(t *testing.T, s *server.Server) {
 	if team == nil {
 		t.Fatal("the leader's team is not offered")
 	}
-	form := url.Values{"title": {"五彩益童心梦·月末活动"}, "team_id": {team[1]}, "date": {"2026-12-26"}, "start_time": {"09:00"}, "end_time": {"08:00"},
+	form := url.Values{"title": {"五彩益童心梦·手工课"}, "team_id": {team[1]}, "date": {"2026-12-26"}, "start_time": {"09:00"}, "end_time": {"08:00"},
 		"repeat": {"custom"}, "rrule": {"FREQ=NEVER"}, "capacity": {"1"}, "deadline_hours": {"24"}, "open_to": {"volunteers"}, "visibility": {"members"},
 		"risks": {"剪刀划伤"}, "protection": {"社工全程看护"}, "tasks": {"带孩子们做手工"}}
 	st, _, body = l.do("POST", "/activities", form, nil)
-	expect(t, "bad series", st, 422, body, "结束时间须晚于开始时间", "重复规则无法识别", `value="五彩益童心梦·月末活动"`)
+	expect(t, "bad series", st, 422, body, "结束时间须晚于开始时间", "重复规则无法识别", `value="五彩益童心梦·手工课"`)
 	// In English, the same refusal in English.
 	l.do("POST", "/prefs", url.Values{"lang": {"en"}, "back": {"/"}}, nil)
 	st, _, body = l.do("POST", "/activities", form, nil)
@@ -69,7 +69,7 @@ func activityPages(t *testing.T, s *server.Server) {
 		t.Errorf("a volunteer plans: %d", st)
 	}
 	st, _, body = v.do("GET", "/activities?month=2026-12", nil, nil)
-	expect(t, "month view", st, 200, body, "2026年12月", `id="month"`, "五彩益童心梦·月末活动", "余 1 / 1 名额")
+	expect(t, "month view", st, 200, body, "2026年12月", `id="month"`, "五彩益童心梦·手工课", "余 1 / 1 名额")
 	if strings.Contains(body, `id="plan-link"`) {
 		t.Error("a volunteer is offered planning")
 	}
@@ -77,7 +77,8 @@ func activityPages(t *testing.T, s *server.Server) {
 	expect(t, "another team's list", st, 200, body, "本月没有活动")
 	st, _, body = v.do("GET", "/activities?month=2026-12&view=list&team="+team[1], nil, nil)
 	expect(t, "list view", st, 200, body, "2026-12-26", "09:00–11:30")
-	m := occLink.FindStringSubmatch(body)
+	// The demo's own children's series is on the list too: take ours.
+	m := regexp.MustCompile(`href="/activities/(\d+)" class="occ-title"><strong>五彩益童心梦·手工课<`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatal("no date on the list")
 	}
@@ -123,7 +124,14 @@ func activityPages(t *testing.T, s *server.Server) {
 	}
 	// The volunteer cancels from his list; the child moves up.
 	st, _, body = v.do("GET", "/me/activities", nil, nil)
-	expect(t, "my activities", st, 200, body, "即将参加", "五彩益童心梦·月末活动", "已报名")
+	expect(t, "my activities", st, 200, body, "即将参加", "五彩益童心梦·手工课", "已报名", "订阅到手机日历", "/feeds/")
+	// The feed it offers is his, and answers: a calendar to subscribe to.
+	if i := strings.Index(body, "/feeds/"); i > 0 {
+		feed := body[i : i+strings.Index(body[i:], `"`)]
+		if st, _, ics := v.do("GET", feed, nil, nil); st != 200 || !strings.Contains(ics, "BEGIN:VCALENDAR") {
+			t.Errorf("the offered feed %s: %d %.200s", feed, st, ics)
+		}
+	}
 	if st, loc, _ := v.do("POST", dec+"/cancel", url.Values{"volunteer_id": {me}, "back": {"mine"}}, nil); st != http.StatusSeeOther || loc != "/me/activities" {
 		t.Fatalf("cancel: %d %s", st, loc)
 	}
@@ -138,7 +146,7 @@ func activityPages(t *testing.T, s *server.Server) {
 	res := newBrowser(t, s)
 	res.login("resident", server.Password)
 	st, _, body = res.do("GET", dec, nil, nil)
-	expect(t, "resident", st, 200, body, "报名需要先登记为志愿者", "五彩益童心梦·月末活动")
+	expect(t, "resident", st, 200, body, "报名需要先登记为志愿者", "五彩益童心梦·手工课")
 	if strings.Contains(body, `id="signup-`) {
 		t.Error("a resident without a volunteer profile is offered sign-up")
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/linli/linli/internal/certs"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/feeds"
 	"github.com/linli/linli/internal/files"
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
@@ -67,6 +68,7 @@ type Deps struct {
 	DB         *db.DB          // for audit entries of pages without a service
 	Clock      clock.Clock
 	Stories    *stories.Service
+	Feeds      *feeds.Service
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool
