@@ -28,7 +28,6 @@ func TestActivityPages(t *testing.T) {
 	}
 }
 
-var occLink = regexp.MustCompile(`href="/activities/(\d+)"`)
 
 func activityPages(t *testing.T, s *server.Server) {
 	l := newBrowser(t, s)
