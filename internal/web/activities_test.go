@@ -28,7 +28,6 @@ func TestActivityPages(t *testing.T) {
 	}
 }
 
-
 func activityPages(t *testing.T, s *server.Server) {
 	l := newBrowser(t, s)
 	l.login("leader", server.Password)
