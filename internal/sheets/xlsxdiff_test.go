@@ -3,6 +3,7 @@ package sheets
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -17,25 +18,47 @@ import (
 
 // excelizeSource is how this package read an xlsx sheet before it read
 // xlsx itself: the text from excelize's row iterator, with the package's
-// dates and flags on top. The cell metadata the old sheetScanner gave
-// (formula, type, style, stored value) is asked of excelize cell by cell,
-// which is slow but plain. It is the oracle of the differential test.
+// dates and flags on top, from the cell metadata (formula, type, style,
+// stored value) of a scanner over the sheet — then the sheetScanner, here
+// refScanner, which is built on encoding/xml. It is the oracle of the
+// differential test.
 type excelizeSource struct {
 	f        *excelize.File
-	sheet    string
+	meta     map[[2]int]oldMeta // by row, column
+	styles   map[int]numKind
 	rows     *excelize.Rows
 	num      int
 	date1904 bool
+}
+
+type oldMeta struct {
+	typ     string
+	style   int
+	formula bool
+	raw     string
 }
 
 func newExcelizeSource(t testing.TB, data []byte, date1904 bool) *excelizeSource {
 	t.Helper()
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	check(t, err)
-	sheet := f.GetSheetName(0)
-	rows, err := f.Rows(sheet)
+	rows, err := f.Rows(f.GetSheetName(0))
 	check(t, err)
-	return &excelizeSource{f: f, sheet: sheet, rows: rows, date1904: date1904}
+	meta := make(map[[2]int]oldMeta)
+	z, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	check(t, err)
+	part, err := z.Open("xl/worksheets/sheet1.xml")
+	check(t, err)
+	defer part.Close()
+	for s := newRefScanner(part); ; {
+		if ok, err := s.next(); !ok || err != nil {
+			break
+		}
+		for _, c := range s.cells {
+			meta[[2]int{s.row, c.col}] = oldMeta{c.typ, c.style, c.formula, string(s.bytes(c.v))}
+		}
+	}
+	return &excelizeSource{f: f, meta: meta, styles: make(map[int]numKind), rows: rows, date1904: date1904}
 }
 
 func (s *excelizeSource) next() (rawRow, error) {
@@ -50,28 +73,28 @@ func (s *excelizeSource) next() (rawRow, error) {
 		}
 		var flags []Flag
 		for i := range cells {
-			ref, _ := excelize.CoordinatesToCellName(i+1, s.num)
-			if formula, _ := s.f.GetCellFormula(s.sheet, ref); formula != "" {
+			m, ok := s.meta[[2]int{s.num, i + 1}]
+			if !ok {
+				continue
+			}
+			if m.formula {
 				flags = append(flags, Flag{i, ReasonFormula})
 			}
-			typ, _ := s.f.GetCellType(s.sheet, ref)
-			if typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
+			if m.raw == "" || (m.typ != "" && m.typ != "n") {
 				continue
 			}
-			raw, _ := s.f.GetCellValue(s.sheet, ref, excelize.Options{RawCellValue: true})
-			if raw == "" {
-				continue
-			}
-			kind := kindNumber
-			style, _ := s.f.GetCellStyle(s.sheet, ref)
-			if st, err := s.f.GetStyle(style); err == nil {
-				kind = formatKind(st.NumFmt, st.CustomNumFmt)
+			kind, ok := s.styles[m.style]
+			if !ok {
+				if st, err := s.f.GetStyle(m.style); err == nil {
+					kind = formatKind(st.NumFmt, st.CustomNumFmt)
+				}
+				s.styles[m.style] = kind
 			}
 			if kind != kindNumber {
-				if d, ok := excelDate(raw, kind, s.date1904); ok {
+				if d, ok := excelDate(m.raw, kind, s.date1904); ok {
 					cells[i] = d
 				}
-			} else if bigNumber(raw) {
+			} else if bigNumber(m.raw) {
 				flags = append(flags, Flag{i, ReasonNumberPrecision})
 			}
 		}
@@ -337,4 +360,62 @@ func withParts(t *testing.T, parts map[string]string) []byte {
 	}
 	check(t, zw.Close())
 	return b.Bytes()
+}
+
+// wellFormed reports whether encoding/xml reads part to its end, tags
+// matched.
+func wellFormed(part string) bool {
+	d := xml.NewDecoder(strings.NewReader(part))
+	for {
+		_, err := d.Token()
+		if err != nil {
+			return errors.Is(err, io.EOF)
+		}
+	}
+}
+
+// FuzzXLSXSameAsExcelize: on any well-formed worksheet part that both read without
+// error, this package and excelize give the same rows. (This package
+// refuses some parts excelize reads into garbage: rows or cells out of
+// order, malformed XML excelize stops at silently.)
+func FuzzXLSXSameAsExcelize(f *testing.F) {
+	for _, part := range handWritten {
+		f.Add(part)
+	}
+	for _, part := range scanCorpus {
+		f.Add(part)
+	}
+	f.Fuzz(func(t *testing.T, part string) {
+		if !wellFormed(part) {
+			return // excelize stops silently where this package refuses
+		}
+		data := withParts(t, map[string]string{"xl/worksheets/sheet1.xml": part, "xl/sharedStrings.xml": handSST})
+		opt := ReadOptions{MaxColumns: 50, MaxRows: 50}
+		want, wantHeader, wantErr := readWith(newExcelizeSource(t, data, false), opt)
+		if wantErr != nil {
+			return
+		}
+		rd, err := Open("fuzz.xlsx", bytes.NewReader(data), int64(len(data)), opt)
+		if err != nil {
+			return
+		}
+		defer rd.Close()
+		got := []Row{}
+		for {
+			row, ok := rd.Next()
+			if !ok {
+				break
+			}
+			got = append(got, row)
+		}
+		if rd.Err() != nil {
+			return
+		}
+		if want == nil {
+			want = []Row{}
+		}
+		if !reflect.DeepEqual(rd.Header(), wantHeader) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("header %q rows %+v\nexcelize: header %q rows %+v", rd.Header(), got, wantHeader, want)
+		}
+	})
 }
