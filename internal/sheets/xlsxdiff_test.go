@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -166,7 +167,7 @@ var diffValues = []any{
 	"张三", " 前后空格 ", "  ", "line1\nline2", "_x0041_ literal", "a_x005F_b", "007", "110101199001011234",
 	"1.10101E+17", "=1+1", "'quoted", "TRUE", "", "#N/A", "＝１", strings.Repeat("长", 50),
 	0, 1, -1, 7, 42, 13800138000, 110101199001011234, 123456789012, 123456789012345, 1234567890123456,
-	0.1 + 0.2, 1e-7, -45000.5, 1.5e17, 3.14159265358979, 12345.6789, 0.5, -0.25, 1e300, 32875, 45000.25, -3,
+	math.Copysign(0, -1), 999999999999999, -123456789012345, 0.1 + 0.2, 1e-7, -45000.5, 1.5e17, 3.14159265358979, 12345.6789, 0.5, -0.25, 1e300, 32875, 45000.25, -3,
 	true, false, time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(2023, 3, 15, 12, 30, 15, 0, time.UTC),
 	nil, nil, nil,
 }
@@ -284,6 +285,9 @@ func TestXLSXSameAsExcelize(t *testing.T) {
 		name := fmt.Sprintf("generated-%d-stream-%v-1904-%v.xlsx", seed, stream, date1904)
 		sameAsExcelize(t, name, generated(t, seed, stream, date1904), date1904)
 	}
+	for _, date1904 := range []bool{false, true} {
+		sameAsExcelize(t, fmt.Sprintf("matrix-1904-%v.xlsx", date1904), matrix(t, date1904), date1904)
+	}
 	for name, part := range handWritten {
 		data := withParts(t, map[string]string{
 			"xl/worksheets/sheet1.xml": part,
@@ -301,6 +305,31 @@ func TestXLSXSameAsExcelize(t *testing.T) {
 	}
 	check(t, w.Close())
 	sameAsExcelize(t, "export.xlsx", b.Bytes(), false)
+}
+
+// matrix is a sheet with every value of diffValues in every style of
+// diffStyles: a row a value, a column a style.
+func matrix(t *testing.T, date1904 bool) []byte {
+	return xlsxBytes(t, func(f *excelize.File) {
+		check(t, f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &date1904}))
+		for c, st := range diffStyles {
+			ref, _ := excelize.CoordinatesToCellName(c+1, 1)
+			check(t, f.SetCellValue("Sheet1", ref, fmt.Sprintf("样式%d", c)))
+			id := 0
+			if st != nil {
+				var err error
+				id, err = f.NewStyle(st)
+				check(t, err)
+			}
+			for r, v := range diffValues {
+				ref, _ := excelize.CoordinatesToCellName(c+1, r+2)
+				if v != nil {
+					check(t, f.SetCellValue("Sheet1", ref, v))
+				}
+				check(t, f.SetCellStyle("Sheet1", ref, ref, id))
+			}
+		}
+	})
 }
 
 // handSST is a shared string table as Excel writes one, with rich text,

@@ -27,6 +27,7 @@ type fmtMode uint8
 const (
 	fmtNone    fmtMode = iota // nothing: no style, no such style, "@", a format excelize does not know
 	fmtGeneral                // General: long numbers cut to 10 digits (generalFormat)
+	fmtInteger                // "0", how phone numbers are often formatted: integers as they are
 	fmtOther                  // anything else: left to excelize (fallbackFormatter)
 )
 
@@ -93,6 +94,8 @@ func readStyles(wb *workbook) *styles {
 			switch {
 			case strings.EqualFold(code, "general"):
 				st.format[i] = fmtGeneral
+			case code == "0":
+				st.format[i] = fmtInteger
 			case code != "@":
 				st.format[i] = fmtOther
 			}
@@ -100,6 +103,8 @@ func readStyles(wb *workbook) *styles {
 			switch {
 			case id == 0:
 				st.format[i] = fmtGeneral
+			case id == 1: // "0"
+				st.format[i] = fmtInteger
 			case id == 49: // "@"
 			case builtInFormat(id) || isLangFormat(id):
 				st.format[i] = fmtOther
@@ -141,6 +146,11 @@ func (st *styles) show(style int, value string, number bool) string {
 		if number {
 			return generalFormat(value)
 		}
+	case fmtInteger:
+		if !number || plainInteger([]byte(value)) && value != "-0" {
+			return value
+		}
+		fallthrough
 	case fmtOther:
 		if st.fallback == nil {
 			st.fallback = &fallbackFormatter{styles: st.part, date1904: st.date1904}
