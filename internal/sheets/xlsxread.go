@@ -16,14 +16,15 @@ import (
 // shared string table read the same way, and a cell becomes the text the
 // user sees as excelize showed it — the differential test in
 // xlsxdiff_test.go checks that on generated sheets — with dates in the
-// package's own form. Number formats other than General, "@" and dates,
-// rare in a register, are still shown by excelize (fallbackFormatter).
+// package's own form. Number formats other than General, "0", "@" and
+// dates, rare in a register, are still shown by excelize
+// (fallbackFormatter).
 //
 // Rows the sheet does not store, and stored rows without a value, cost
 // no allocation.
 type xlsxSource struct {
 	scan   *sheetScanner
-	sst    []string
+	sst    *sharedStrings
 	styles *styles
 	cells  []string
 	flags  []Flag
@@ -49,7 +50,7 @@ func openXLSX(r io.ReaderAt, size int64, opt ReadOptions) (source, error) {
 	if !ok {
 		return nil, refuse(ReasonFormat, fmt.Errorf("sheet %q: no part %q", sheet.name, sheet.path))
 	}
-	var sst []string
+	var sst *sharedStrings
 	if f, ok := wb.parts["xl/sharedstrings.xml"]; ok {
 		if sst, err = readSharedStrings(f); err != nil {
 			return nil, refuse(ReasonFormat, fmt.Errorf("shared strings: %w", err))
@@ -120,10 +121,10 @@ func (s *xlsxSource) value(c *cellMeta) (string, bool) {
 			return st.show(c.style, "", false), false
 		}
 		i := sharedIndex(v)
-		if i < 0 || i >= len(s.sst) {
+		if i < 0 || i >= s.sst.len() {
 			return "", false // excelize drops a reference to no string
 		}
-		return st.show(c.style, s.sst[i], false), false
+		return st.show(c.style, s.sst.item(i), false), false
 	case "str":
 		return string(v), false
 	case "inlineStr":
