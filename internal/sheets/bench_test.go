@@ -62,7 +62,9 @@ func sharedStringsFile(b *testing.B) []byte {
 func BenchmarkRead(b *testing.B) {
 	for _, format := range []Format{XLSX, "xlsx-shared-strings", CSV} {
 		b.Run(string(format), func(b *testing.B) {
+			// The function runs more than once: format must stay as it is.
 			var data []byte
+			format := format
 			switch format {
 			case "xlsx-shared-strings":
 				data, format = sharedStringsFile(b), XLSX

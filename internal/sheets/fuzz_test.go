@@ -18,6 +18,14 @@ func FuzzOpen(f *testing.F) {
 	f.Add(xlsxBytes(f, func(x *excelize.File) {
 		set(f, x, "Sheet1", [][]any{{"姓名", "出生日期"}, {"王五", 32875}, {"=x", 1.5e17}})
 	}))
+	f.Add(xlsxBytes(f, func(x *excelize.File) { // shared strings, styles, a formula
+		set(f, x, "Sheet1", [][]any{{"姓名", "金额", "日期"}, {"张三", 0.5, 45000.25}, {"李四 ", -3, true}})
+		pct, _ := x.NewStyle(&excelize.Style{NumFmt: 9})
+		date, _ := x.NewStyle(&excelize.Style{NumFmt: 22})
+		check(f, x.SetCellStyle("Sheet1", "B2", "B3", pct))
+		check(f, x.SetCellStyle("Sheet1", "C2", "C2", date))
+		check(f, x.SetCellFormula("Sheet1", "D3", "B2*2"))
+	}))
 	f.Add(append(append([]byte(nil), cfbMagic...), make([]byte, 600)...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opt := ReadOptions{MaxRows: 50, MaxColumns: 20, MaxCellRunes: 100, MaxUnzipBytes: 4 << 20}

@@ -2,6 +2,7 @@ package sheets
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -127,18 +128,35 @@ func (wb *workbook) decode(name string, v any) error {
 	if !ok {
 		return fmt.Errorf("%s: missing", name)
 	}
-	if f.UncompressedSize64 > maxMetaPart {
-		return &Error{Reason: ReasonTooLarge, Limit: maxMetaPart, Err: fmt.Errorf("%s is too large", name)}
-	}
-	rc, err := f.Open()
+	b, err := readPart(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
-	defer rc.Close()
-	if err := xml.NewDecoder(io.LimitReader(rc, maxMetaPart)).Decode(v); err != nil {
+	if err := xmlDecode(b, v); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// readPart reads a small part whole: at most maxMetaPart bytes.
+func readPart(f *zip.File) ([]byte, error) {
+	if f.UncompressedSize64 > maxMetaPart {
+		return nil, &Error{Reason: ReasonTooLarge, Limit: maxMetaPart, Err: fmt.Errorf("%s is too large", f.Name)}
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxMetaPart))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	return b, nil
+}
+
+func xmlDecode(b []byte, v any) error {
+	return xml.NewDecoder(bytes.NewReader(b)).Decode(v)
 }
 
 // pick returns the sheet to read: the one named, compared exactly and

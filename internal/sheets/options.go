@@ -38,9 +38,6 @@ const (
 	// ratioFloor is taken for a zip bomb. Real sheets compress 5-30 times.
 	maxRatio   = 100
 	ratioFloor = 1 << 20
-	// xmlInMemory: parts larger than this are unpacked to a temporary
-	// file by excelize instead of being held in memory.
-	xmlInMemory = 16 << 20
 	// maxMetaPart bounds workbook.xml and the .rels parts, which this
 	// package reads whole.
 	maxMetaPart = 8 << 20

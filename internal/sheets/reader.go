@@ -42,8 +42,8 @@ func (r Row) Flagged(col int, reason Reason) bool {
 	return false
 }
 
-// Reader reads the rows of one sheet, the header first. It holds
-// temporary files for large workbooks: Close it.
+// Reader reads the rows of one sheet, the header first. It holds a part
+// of an xlsx open, unpacked by a goroutine: Close it.
 type Reader struct {
 	format   Format
 	encoding string
@@ -168,7 +168,7 @@ func (rd *Reader) Next() (Row, bool) {
 // Err returns the error that stopped Next, or nil at a clean end.
 func (rd *Reader) Err() error { return rd.err }
 
-// Close releases the temporary files of an xlsx.
+// Close stops reading, releasing what an xlsx holds.
 func (rd *Reader) Close() error { return rd.src.close() }
 
 // nextRaw returns the next row that is not blank, without the blank cells

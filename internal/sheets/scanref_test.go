@@ -1,102 +1,97 @@
 package sheets
 
-// refScanner is refScanner as it was written over encoding/xml, kept
-// to check the hand-written lexer against (scan_test.go).
+// refScanner is sheetScanner written over encoding/xml, kept to check the
+// hand-written lexer against (scan_test.go). It reads the same things the
+// same way; only the tokens come from encoding/xml's RawToken.
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/xuri/excelize/v2"
 )
 
-// refScanner reads a worksheet part alongside excelize's row iterator to
-// learn what excelize's Rows does not tell: which cells hold formulas, the
-// cell type and style, and the stored value of number cells. It streams:
-// one row of metadata is held at a time, in a slice reused for every row.
 type refScanner struct {
-	dec    *xml.Decoder
-	rc     io.ReadCloser
-	maxCol int
-	row    int        // number of the row held in cells; 0 before the first
-	col    int        // column of the last cell read
-	cells  []cellMeta // by column number; an entry is for row only if its row matches
-	filled []int      // the columns of row that cells holds, in order read
-	raw    []byte
-	done   bool
+	dec   *xml.Decoder
+	row   int
+	cells []cellMeta
+	text  []byte
+	done  bool
 }
 
-func newRefScanner(rc io.ReadCloser, maxCol int) *refScanner {
-	return &refScanner{
-		dec:    xml.NewDecoder(rc),
-		rc:     rc,
-		maxCol: maxCol,
-		cells:  make([]cellMeta, maxCol+1),
-	}
+func newRefScanner(r io.Reader) *refScanner {
+	return &refScanner{dec: xml.NewDecoder(r)}
 }
 
-// seek advances to row num; afterwards cell reports the cells of that row
-// if the sheet has it.
-func (s *refScanner) seek(num int) error {
-	for s.row < num && !s.done {
-		if err := s.advance(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (s *refScanner) bytes(sp span) []byte { return s.text[sp.start:sp.end] }
 
-// cell returns the metadata of column col (1-based) in row s.row.
-func (s *refScanner) cell(row, col int) (cellMeta, bool) {
-	if col > s.maxCol || s.cells[col].row != row || row != s.row {
-		return cellMeta{}, false
-	}
-	return s.cells[col], true
-}
-
-// drain reads the rest of the part so that a corrupt end (bad XML, a ZIP
-// checksum mismatch) is reported rather than taken for the end of the
-// sheet.
-func (s *refScanner) drain() error {
+func (s *refScanner) next() (bool, error) {
 	for !s.done {
-		if err := s.advance(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// advance reads the next <row> element.
-func (s *refScanner) advance() error {
-	for {
 		tok, err := s.dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			s.done = true
-			return nil
+			break
 		}
 		if err != nil {
-			return err
+			return false, err
+		}
+		if end, ok := tok.(xml.EndElement); ok && end.Name.Local == "sheetData" {
+			for {
+				_, err := s.dec.RawToken()
+				if errors.Is(err, io.EOF) {
+					s.done = true
+					return false, nil
+				}
+				if err != nil {
+					return false, err
+				}
+			}
 		}
 		start, ok := tok.(xml.StartElement)
 		if !ok || start.Name.Local != "row" {
 			continue
 		}
-		s.row++
-		if r := refAttr(start, "r"); r != "" {
-			if s.row, err = strconv.Atoi(r); err != nil || s.row < 1 {
-				return fmt.Errorf("row number %q", r)
+		num := s.row + 1
+		if r, ok := refAttr(start, "r"); ok {
+			n, err := strconv.Atoi(r)
+			switch {
+			case err != nil || n < 0:
+				return false, fmt.Errorf("row number %q", r)
+			case n == 0:
+			case n <= s.row:
+				return false, fmt.Errorf("row %d after row %d", n, s.row)
+			default:
+				num = n
 			}
 		}
-		s.col = 0
-		s.filled = s.filled[:0]
-		return s.readRow()
+		if num > excelize.TotalRows {
+			return false, fmt.Errorf("row %d: past the last row", num)
+		}
+		s.row = num
+		s.cells, s.text = s.cells[:0], s.text[:0]
+		if err := s.readRow(); err != nil {
+			return false, err
+		}
+		return true, nil
 	}
+	return false, nil
+}
+
+func (s *refScanner) token() (xml.Token, error) {
+	tok, err := s.dec.RawToken()
+	if errors.Is(err, io.EOF) {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return tok, err
 }
 
 func (s *refScanner) readRow() error {
 	for {
-		tok, err := s.dec.RawToken()
+		tok, err := s.token()
 		if err != nil {
 			return err
 		}
@@ -116,65 +111,168 @@ func (s *refScanner) readRow() error {
 }
 
 func (s *refScanner) readCell(start xml.StartElement) error {
-	m := cellMeta{row: s.row}
-	col := s.col + 1
+	col := 1
+	if n := len(s.cells); n > 0 {
+		col = s.cells[n-1].col + 1
+	}
+	m := cellMeta{col: col}
+	badStyle := false
 	for _, a := range start.Attr {
 		switch a.Name.Local {
 		case "r":
-			if c := column(a.Value); c > 0 {
-				col = c
+			c, err := cellColumn([]byte(a.Value))
+			if err != nil {
+				return err
 			}
+			m.col = c
 		case "t":
 			m.typ = a.Value
 		case "s":
-			m.style, _ = strconv.Atoi(a.Value)
+			n, err := strconv.ParseInt(a.Value, 10, 64)
+			badStyle = err != nil
+			m.style = int(n)
+		}
+		if badStyle {
+			break
 		}
 	}
-	s.col = col
-	inV := false
-	s.raw = s.raw[:0]
+	if n := len(s.cells); n > 0 && m.col <= s.cells[n-1].col {
+		return fmt.Errorf("row %d: column %d after column %d", s.row, m.col, s.cells[n-1].col)
+	}
+	if badStyle {
+		s.cells = append(s.cells, cellMeta{col: m.col})
+		return s.skip()
+	}
 	for depth := 0; ; {
-		tok, err := s.dec.RawToken()
+		tok, err := s.token()
 		if err != nil {
 			return err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			depth++
 			switch t.Name.Local {
+			case "v":
+				start := len(s.text)
+				s.text, err = s.appendText(s.text)
+				m.v = span{start, len(s.text)}
 			case "f":
 				m.formula = true
-			case "v":
-				inV = true
+				err = s.skip()
+			case "is":
+				start := len(s.text)
+				s.text, err = s.readSI(s.text)
+				m.is, m.hasIS = span{start, len(s.text)}, true
+			default:
+				depth++
+			}
+			if err != nil {
+				return err
 			}
 		case xml.EndElement:
 			if depth == 0 {
-				if (m.typ == "" || m.typ == "n") && len(s.raw) > 0 {
-					m.raw = string(s.raw)
-				}
-				if col <= s.maxCol {
-					s.cells[col] = m
-					s.filled = append(s.filled, col)
-				}
+				s.cells = append(s.cells, m)
 				return nil
 			}
 			depth--
-			inV = false
+		}
+	}
+}
+
+func (s *refScanner) skip() error {
+	for depth := 0; ; {
+		tok, err := s.token()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		}
+	}
+}
+
+func (s *refScanner) appendText(dst []byte) ([]byte, error) {
+	for depth := 0; ; {
+		tok, err := s.token()
+		if err != nil {
+			return dst, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			if depth == 0 {
+				return dst, nil
+			}
+			depth--
 		case xml.CharData:
-			if inV {
-				s.raw = append(s.raw, t...)
+			if depth == 0 {
+				dst = append(dst, t...)
 			}
 		}
 	}
 }
 
-func (s *refScanner) close() error { return s.rc.Close() }
-
-func refAttr(e xml.StartElement, local string) string {
-	for _, a := range e.Attr {
-		if a.Name.Local == local {
-			return a.Value
+func (s *refScanner) readSI(dst []byte) ([]byte, error) {
+	var t, runs []byte
+	for {
+		tok, err := s.token()
+		if err != nil {
+			return dst, err
+		}
+		if _, ok := tok.(xml.EndElement); ok {
+			break
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch start.Name.Local {
+		case "t":
+			t, err = s.appendText(nil)
+		case "r":
+			runStart := len(runs)
+			for err == nil {
+				var tok xml.Token
+				if tok, err = s.token(); err != nil {
+					break
+				}
+				if _, ok := tok.(xml.EndElement); ok {
+					break
+				}
+				if st, ok := tok.(xml.StartElement); ok {
+					if st.Name.Local == "t" {
+						runs, err = s.appendText(runs[:runStart])
+					} else {
+						err = s.skip()
+					}
+				}
+			}
+		default:
+			err = s.skip()
+		}
+		if err != nil {
+			return dst, err
 		}
 	}
-	return ""
+	text := append(t, runs...)
+	if bytes.Contains(text, []byte("_x")) {
+		text = bstrUnescape(text)
+	}
+	return append(dst, text...), nil
+}
+
+func refAttr(e xml.StartElement, local string) (string, bool) {
+	v, ok := "", false
+	for _, a := range e.Attr {
+		if a.Name.Local == local {
+			v, ok = a.Value, true
+		}
+	}
+	return v, ok
 }

@@ -6,23 +6,28 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 )
 
-// xlsxSource reads one sheet with excelize's streaming row iterator, which
-// gives the text a user sees, and a sheetScanner over the same part, which
-// gives formulas, types and stored numbers. Rows that excelize reports
-// empty, including the gaps between rows a file does not store, cost
-// neither an allocation nor a look at the scanner.
+// xlsxSource reads one sheet of an xlsx. It reads the workbook itself
+// rather than with excelize, which this package still writes with: for
+// 100,000 residents excelize's row iterator spent seconds decoding every
+// cell with encoding/xml, most of an import's time. Here a hand-written
+// lexer walks the worksheet part once (sheetScanner), text comes from the
+// shared string table read the same way, and a cell becomes the text the
+// user sees as excelize showed it — the differential test in
+// xlsxdiff_test.go checks that on generated sheets — with dates in the
+// package's own form. Number formats other than General, "0", "@" and
+// dates, rare in a register, are still shown by excelize
+// (fallbackFormatter).
+//
+// Rows the sheet does not store, and stored rows without a value, cost
+// no allocation.
 type xlsxSource struct {
-	file     *excelize.File
-	rows     *excelize.Rows
-	scan     *asyncScanner
-	num      int // rows.Next calls so far: the row number excelize is on
-	date1904 bool
-	kinds    map[int]numKind // by style id
-	flags    []Flag
+	scan   *sheetScanner
+	sst    *sharedStrings
+	styles *styles
+	cells  []string
+	flags  []Flag
 }
 
 func openXLSX(r io.ReaderAt, size int64, opt ReadOptions) (source, error) {
@@ -45,92 +50,102 @@ func openXLSX(r io.ReaderAt, size int64, opt ReadOptions) (source, error) {
 	if !ok {
 		return nil, refuse(ReasonFormat, fmt.Errorf("sheet %q: no part %q", sheet.name, sheet.path))
 	}
-	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
-		UnzipSizeLimit:    opt.MaxUnzipBytes,
-		UnzipXMLSizeLimit: min(xmlInMemory, opt.MaxUnzipBytes),
-	})
-	if err != nil {
-		if f != nil {
-			f.Close()
+	var sst *sharedStrings
+	if f, ok := wb.parts["xl/sharedstrings.xml"]; ok {
+		if sst, err = readSharedStrings(f); err != nil {
+			return nil, refuse(ReasonFormat, fmt.Errorf("shared strings: %w", err))
 		}
-		return nil, refuse(ReasonFormat, err)
-	}
-	rows, err := f.Rows(sheet.name)
-	if err != nil {
-		f.Close()
-		return nil, refuse(ReasonFormat, err)
 	}
 	rc, err := part.Open()
 	if err != nil {
-		rows.Close()
-		f.Close()
 		return nil, refuse(ReasonFormat, err)
 	}
 	return &xlsxSource{
-		file:     f,
-		rows:     rows,
-		scan:     newAsyncScanner(newSheetScanner(rc, opt.MaxColumns)),
-		date1904: wb.date1904,
-		kinds:    make(map[int]numKind),
+		scan:   newSheetScanner(newReadahead(rc)),
+		sst:    sst,
+		styles: readStyles(wb),
 	}, nil
 }
 
 func (s *xlsxSource) next() (rawRow, error) {
-	for s.rows.Next() {
-		s.num++
-		cells, err := s.rows.Columns()
+	for {
+		ok, err := s.scan.next()
 		if err != nil {
-			return rawRow{}, &Error{Reason: ReasonFormat, Row: s.num, Err: err}
+			return rawRow{}, &Error{Reason: ReasonFormat, Row: s.scan.row, Err: err}
 		}
-		if len(cells) == 0 {
-			continue
+		if !ok {
+			return rawRow{}, io.EOF
 		}
-		if err := s.scan.seek(s.num); err != nil {
-			return rawRow{}, &Error{Reason: ReasonFormat, Row: s.num, Err: err}
-		}
-		s.flags = s.flags[:0]
-		for i := range cells {
-			m, ok := s.scan.cell(s.num, i+1)
-			if !ok {
-				continue
+		s.cells, s.flags = s.cells[:0], s.flags[:0]
+		for i := range s.scan.cells {
+			c := &s.scan.cells[i]
+			v, big := s.value(c)
+			if v == "" && !c.formula {
+				continue // excelize leaves it out, as if not stored
 			}
-			if m.formula {
-				s.flags = append(s.flags, Flag{i, ReasonFormula})
+			for len(s.cells) < c.col-1 {
+				s.cells = append(s.cells, "")
 			}
-			if m.raw == "" {
-				continue
+			s.cells = append(s.cells, v)
+			if c.formula {
+				s.flags = append(s.flags, Flag{c.col - 1, ReasonFormula})
 			}
-			if kind := s.kind(m.style); kind != kindNumber {
-				if d, ok := excelDate(m.raw, kind, s.date1904); ok {
-					cells[i] = d
-				}
-			} else if bigNumber(m.raw) {
-				s.flags = append(s.flags, Flag{i, ReasonNumberPrecision})
+			if big {
+				s.flags = append(s.flags, Flag{c.col - 1, ReasonNumberPrecision})
 			}
 		}
-		return rawRow{num: s.num, cells: cells, flags: s.flags}, nil
+		if len(s.cells) > 0 {
+			return rawRow{num: s.scan.row, cells: s.cells, flags: s.flags}, nil
+		}
 	}
-	if err := s.rows.Error(); err != nil {
-		return rawRow{}, &Error{Reason: ReasonFormat, Row: s.num, Err: err}
-	}
-	if err := s.scan.drain(); err != nil {
-		return rawRow{}, &Error{Reason: ReasonFormat, Row: s.num, Err: err}
-	}
-	return rawRow{}, io.EOF
 }
 
-// kind classifies the number format of a style, once per style.
-func (s *xlsxSource) kind(style int) numKind {
-	k, ok := s.kinds[style]
-	if !ok {
-		if st, err := s.file.GetStyle(style); err == nil {
-			k = formatKind(st.NumFmt, st.CustomNumFmt)
+// value returns the text a cell shows, and whether it is a number too
+// large to have kept its digits (see bigNumber).
+func (s *xlsxSource) value(c *cellMeta) (string, bool) {
+	v := s.scan.bytes(c.v)
+	st := s.styles
+	switch c.typ {
+	case "b":
+		switch string(v) {
+		case "1":
+			return "TRUE", false
+		case "0":
+			return "FALSE", false
 		}
-		s.kinds[style] = k
+		return st.show(c.style, string(v), false), false
+	case "d":
+		return st.show(c.style, isoDateSerial(string(v)), true), false
+	case "s":
+		if len(v) == 0 {
+			return st.show(c.style, "", false), false
+		}
+		i := sharedIndex(v)
+		if i < 0 || i >= s.sst.len() {
+			return "", false // excelize drops a reference to no string
+		}
+		return st.show(c.style, s.sst.item(i), false), false
+	case "str":
+		return string(v), false
+	case "inlineStr":
+		if c.hasIS {
+			return st.show(c.style, string(s.scan.bytes(c.is)), false), false
+		}
+		return st.show(c.style, string(v), false), false
 	}
-	return k
+	// A number, an error (#N/A) or an unknown type.
+	if len(v) > 0 && (c.typ == "" || c.typ == "n") {
+		if kind := st.kindOf(c.style); kind != kindNumber {
+			if d, ok := excelDate(string(v), kind, st.date1904); ok {
+				return d, false
+			}
+		} else if bigNumber(string(v)) {
+			return st.show(c.style, generalNumber(v), true), true
+		}
+	}
+	return st.show(c.style, generalNumber(v), true), false
 }
 
 func (s *xlsxSource) close() error {
-	return errors.Join(s.scan.close(), s.rows.Close(), s.file.Close())
+	return errors.Join(s.scan.close(), s.styles.close())
 }

@@ -26,6 +26,7 @@ type xmlLexer struct {
 	attrs []xmlAttr // of a start tag
 	text  []byte    // character data, raw (see textValue) except CDATA
 	tag   []byte    // the current tag, between < and >
+	own   []byte    // x.tag's storage when a tag is copied
 	buf   []byte    // text being decoded
 	self  bool      // the start tag closed itself: an end follows
 	cdata bool      // text is a CDATA section, taken as it is
@@ -84,24 +85,30 @@ func (x *xmlLexer) next() error {
 	}
 }
 
-// readText reads character data up to the next '<' (or the end).
+// readText reads character data up to the next '<' (or the end). Text
+// that is whole in the read buffer is not copied.
 func (x *xmlLexer) readText() error {
-	x.buf = x.buf[:0]
+	chunk, err := x.r.ReadSlice('<')
+	if err == nil {
+		x.r.UnreadByte()
+		x.text = chunk[:len(chunk)-1]
+		return nil
+	}
+	x.buf = append(x.buf[:0], chunk...)
 	for {
-		chunk, err := x.r.ReadSlice('<')
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return err
+		}
+		chunk, err = x.r.ReadSlice('<')
 		if err == nil {
 			x.buf = append(x.buf, chunk[:len(chunk)-1]...)
 			x.r.UnreadByte()
 			break
 		}
 		x.buf = append(x.buf, chunk...)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		return err
 	}
 	x.text = x.buf
 	return nil
@@ -136,7 +143,7 @@ func (x *xmlLexer) readTag() (skip bool, err error) {
 		if err := x.readTagBody(); err != nil {
 			return false, err
 		}
-		name := bytes.TrimRight(x.tag, " \t\r\n")
+		name := trimSpaceRight(x.tag)
 		if !validName(name) {
 			return false, xmlErr("invalid end tag </%s>", name)
 		}
@@ -160,7 +167,7 @@ func (x *xmlLexer) readTag() (skip bool, err error) {
 	}
 	x.kind, x.name, x.attrs = xmlStart, local(t[:i]), x.attrs[:0]
 	for t = t[i:]; ; {
-		t = bytes.TrimLeft(t, " \t\r\n")
+		t = trimSpaceLeft(t)
 		if len(t) == 0 {
 			return false, nil
 		}
@@ -168,11 +175,11 @@ func (x *xmlLexer) readTag() (skip bool, err error) {
 		if eq < 0 {
 			return false, xmlErr("attribute without a value in <%s>", x.name)
 		}
-		name := bytes.TrimRight(t[:eq], " \t\r\n")
+		name := trimSpaceRight(t[:eq])
 		if !validName(name) {
 			return false, xmlErr("invalid attribute name %q", name)
 		}
-		t = bytes.TrimLeft(t[eq+1:], " \t\r\n")
+		t = trimSpaceLeft(t[eq+1:])
 		if len(t) == 0 || (t[0] != '"' && t[0] != '\'') {
 			return false, xmlErr("unquoted attribute value in <%s>", x.name)
 		}
@@ -196,28 +203,49 @@ func (x *xmlLexer) readTag() (skip bool, err error) {
 }
 
 // readTagBody reads up to the '>' that closes a tag, past any '>' inside
-// a quoted attribute value, into x.tag (without the '>').
+// a quoted attribute value, into x.tag (without the '>'). A tag that is
+// whole in the read buffer is not copied: x.tag, and the name and
+// attributes taken from it, are then slices of the buffer, valid until
+// the next read.
 func (x *xmlLexer) readTagBody() error {
-	x.tag = x.tag[:0]
 	var quote byte
+	copied := false
 	for {
-		b, err := x.r.ReadByte()
-		if err != nil {
+		chunk, err := x.r.ReadSlice('>')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			return unexpected(err)
 		}
-		switch {
-		case quote != 0:
-			if b == quote {
-				quote = 0
+		for _, b := range chunk {
+			switch {
+			case quote != 0:
+				if b == quote {
+					quote = 0
+				}
+			case b == '"' || b == '\'':
+				quote = b
+			case b == '<':
+				return xmlErr("'<' inside a tag")
 			}
-		case b == '"' || b == '\'':
-			quote = b
-		case b == '>':
-			return nil
-		case b == '<':
-			return xmlErr("'<' inside a tag")
 		}
-		x.tag = append(x.tag, b)
+		done := err == nil && quote == 0
+		if done {
+			chunk = chunk[:len(chunk)-1]
+			if !copied {
+				x.tag = chunk
+				return nil
+			}
+		}
+		if !copied {
+			x.tag = append(x.own[:0], chunk...)
+			copied = true
+		} else {
+			x.tag = append(x.tag, chunk...)
+		}
+		if done {
+			x.own = x.tag
+			return nil
+		}
+		// Either the buffer is full or the '>' is quoted, part of the tag.
 	}
 }
 
@@ -307,13 +335,16 @@ func (x *xmlLexer) textValue() ([]byte, error) {
 	return unescapeXML(x.text, true)
 }
 
+// attr returns the value of the attribute with the given local name, the
+// last one if there are several (as excelize takes it), or nil.
 func (x *xmlLexer) attr(name string) []byte {
+	var v []byte
 	for _, a := range x.attrs {
 		if string(a.local) == name {
-			return a.value
+			v = a.value
 		}
 	}
-	return nil
+	return v
 }
 
 // local drops a namespace prefix, as encoding/xml's Name.Local.
@@ -322,6 +353,20 @@ func local(name []byte) []byte {
 		return name[i+1:]
 	}
 	return name // ":x" and "x:" are local names whole, as in encoding/xml
+}
+
+func trimSpaceLeft(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	return b
+}
+
+func trimSpaceRight(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
