@@ -96,8 +96,8 @@ func (s *Service) series(ctx context.Context, o *owner, cutoff time.Time) ([]ser
 	if len(out) == 0 {
 		return nil, nil
 	}
-	rows, err = s.db.Query(ctx, `SELECT o.id, o.activity_id, o.original_start, o.starts_at, o.ends_at, o.cancelled
-		FROM occurrences o JOIN activities a ON a.id = o.activity_id
+	rows, err = s.db.Query(ctx, `SELECT o.id, o.activity_id, o.original_start, o.starts_at, o.ends_at, o.cancelled, COALESCE(o.title, ''), COALESCE(op.name, '')
+		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN places op ON op.id = o.place_id
 		WHERE o.community_id = ? AND a.id IN (SELECT activity_id FROM occurrences WHERE community_id = ? AND ends_at >= ?)`+filter+`
 		ORDER BY o.activity_id, o.original_start`, args...)
 	if err != nil {
@@ -107,7 +107,7 @@ func (s *Service) series(ctx context.Context, o *owner, cutoff time.Time) ([]ser
 	for rows.Next() {
 		var oc occurrence
 		var aid int64
-		if err := rows.Scan(&oc.id, &aid, &oc.original, &oc.start, &oc.end, &oc.cancelled); err != nil {
+		if err := rows.Scan(&oc.id, &aid, &oc.original, &oc.start, &oc.end, &oc.cancelled, &oc.title, &oc.place); err != nil {
 			return nil, fmt.Errorf("feeds: occurrences: %w", err)
 		}
 		if i, ok := index[aid]; ok {
@@ -130,8 +130,9 @@ func (s *Service) personal(ctx context.Context, o *owner, m meta, cutoff time.Ti
 		args = append(args, v)
 	}
 	args = append(args, cutoff.UTC())
-	rows, err := s.db.Query(ctx, `SELECT o.id, a.id, a.title, a.description, COALESCE(p.name, ''), o.starts_at, o.ends_at, s.status
-		FROM signups s JOIN occurrences o ON o.id = s.occurrence_id JOIN activities a ON a.id = o.activity_id LEFT JOIN places p ON p.id = a.place_id
+	rows, err := s.db.Query(ctx, `SELECT o.id, a.id, COALESCE(o.title, a.title), a.description, COALESCE(op.name, p.name, ''), o.starts_at, o.ends_at, s.status
+		FROM signups s JOIN occurrences o ON o.id = s.occurrence_id JOIN activities a ON a.id = o.activity_id
+		LEFT JOIN places p ON p.id = a.place_id LEFT JOIN places op ON op.id = o.place_id
 		WHERE s.community_id = ? AND s.volunteer_id IN (`+marks(len(o.acc.Own))+`) AND s.status IN ('signed', 'waitlisted')
 		AND NOT o.cancelled AND o.ends_at >= ?
 		ORDER BY o.starts_at, o.id, s.status`, args...)

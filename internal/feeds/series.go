@@ -27,6 +27,23 @@ type occurrence struct {
 	id                   int64
 	original, start, end time.Time
 	cancelled            bool
+	title, place         string // this date's own, when it has its own ("" : the series')
+}
+
+// own is a's event data as date o has it: a date edited "this one" may
+// have its own title and place.
+func (o occurrence) own(a *series) *series {
+	if (o.title == "" || o.title == a.title) && (o.place == "" || o.place == a.place) {
+		return a
+	}
+	c := *a
+	if o.title != "" {
+		c.title = o.title
+	}
+	if o.place != "" {
+		c.place = o.place
+	}
+	return &c
 }
 
 // maxExpand bounds the rule's expansion when comparing it with the rows:
@@ -87,8 +104,8 @@ func (m meta) events(a *series) []ical.Event {
 		switch {
 		case !ok || o.cancelled:
 			master.ExDates = append(master.ExDates, d)
-		case !o.start.Equal(d) || !o.end.Equal(d.Add(length)):
-			ov := m.event(fmt.Sprintf("activity-%d", a.id), a, o.id)
+		case !o.start.Equal(d) || !o.end.Equal(d.Add(length)) || o.own(a) != a:
+			ov := m.event(fmt.Sprintf("activity-%d", a.id), o.own(a), o.id)
 			ov.RecurrenceID, ov.Start, ov.End = d, o.start, o.end
 			overrides = append(overrides, ov)
 		}
@@ -114,7 +131,7 @@ func (m meta) singles(a *series, os []occurrence) []ical.Event {
 		if a.rule == "" && len(a.occurrences) == 1 {
 			uid = fmt.Sprintf("activity-%d", a.id)
 		}
-		e := m.event(uid, a, o.id)
+		e := m.event(uid, o.own(a), o.id)
 		e.Start, e.End = o.start, o.end
 		out = append(out, e)
 	}

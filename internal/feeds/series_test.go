@@ -112,3 +112,27 @@ func TestOneOff(t *testing.T) {
 		t.Fatalf("a cancelled one-off: %+v", evs)
 	}
 }
+
+// A date edited "this one" to another place or title, at its usual time,
+// is an override carrying its own place and title; the other dates keep
+// the series'.
+func TestSeriesDateWithItsOwnPlace(t *testing.T) {
+	a := weekly(t)
+	a.place = "社区活动室"
+	a.occurrences[2].place = "建胜路小学"
+	a.occurrences[3].title = a.title // the same title is no change
+	evs := m.events(a)
+	if len(evs) != 2 {
+		t.Fatalf("%d events, want the master and one override: %+v", len(evs), evs)
+	}
+	master, ov := evs[0], evs[1]
+	if master.Location != "社区活动室" || len(master.ExDates) != 0 {
+		t.Errorf("master: %+v", master)
+	}
+	if ov.Location != "建胜路小学" || ov.Summary != a.title || !ov.RecurrenceID.Equal(a.occurrences[2].original) || !ov.Start.Equal(a.occurrences[2].start) {
+		t.Errorf("override: %+v", ov)
+	}
+	if a.place != "社区活动室" {
+		t.Error("the series was changed")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
@@ -98,9 +99,9 @@ func Describe(log *slog.Logger, r *http.Request, lang string, err error) (int, E
 	if e.Code == apperr.Internal && errors.Is(err, context.Canceled) {
 		// The client hung up mid-request: nobody reads this answer, and it
 		// is not a fault of ours worth an error line.
-		log.Debug("client gone", "request_id", RequestID(r.Context()), "path", r.URL.Path)
+		log.Debug("client gone", "request_id", RequestID(r.Context()), "path", LogPath(r))
 	} else if e.Code == apperr.Internal {
-		log.Error("internal error", "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		log.Error("internal error", "request_id", RequestID(r.Context()), "method", r.Method, "path", LogPath(r), "err", err)
 	}
 	var b ErrorBody
 	b.Error.Code = string(e.Code)
@@ -162,4 +163,15 @@ func NewList[T any](items []T, total int, p Page) List[T] {
 		items = []T{}
 	}
 	return List[T]{Items: items, Total: total, Page: p.Page, PerPage: p.PerPage}
+}
+
+// LogPath is r's path as logs may hold it: a path that is itself a
+// credential (a calendar feed's token, /feeds/<token>.ics) is cut to its
+// prefix, so whoever reads the logs cannot subscribe to someone's
+// calendar.
+func LogPath(r *http.Request) string {
+	if p := r.URL.Path; strings.HasPrefix(p, "/feeds/") {
+		return "/feeds/…"
+	}
+	return r.URL.Path
 }

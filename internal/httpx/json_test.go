@@ -1,6 +1,9 @@
 package httpx
 
 import (
+	"bytes"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,5 +71,26 @@ func TestParsePage(t *testing.T) {
 		if (err == nil) != ok {
 			t.Errorf("ParsePage(%q) = %v", q, err)
 		}
+	}
+}
+
+// A feed's token is its credential: neither the access log nor an
+// internal error's log line carries it.
+func TestLogsLeaveFeedTokensOut(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h := AccessLog(log)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		status, body := Describe(log, r, "zh-CN", errors.New("disk on fire"))
+		w.WriteHeader(status)
+		_ = body
+	}))
+	const token = "Zx9secretTOKENvalue"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/feeds/"+token+".ics", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if out := buf.String(); strings.Contains(out, token) || !strings.Contains(out, "/feeds/…") || !strings.Contains(out, "internal error") {
+		t.Errorf("logged:\n%s", out)
 	}
 }

@@ -113,7 +113,7 @@ func Recover(log *slog.Logger, fail func(w http.ResponseWriter, r *http.Request)
 					if v == http.ErrAbortHandler {
 						panic(v)
 					}
-					log.Error("panic", "request_id", RequestID(r.Context()), "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+					log.Error("panic", "request_id", RequestID(r.Context()), "path", LogPath(r), "panic", v, "stack", string(debug.Stack()))
 					fail(w, r)
 				}
 			}()
@@ -154,7 +154,7 @@ func AccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 			start := time.Now()
 			sw := &statusWriter{ResponseWriter: w, status: 200}
 			next.ServeHTTP(sw, r)
-			log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			log.Debug("http", "method", r.Method, "path", LogPath(r), "status", sw.status,
 				"ms", time.Since(start).Milliseconds(), "request_id", RequestID(r.Context()))
 		})
 	}
