@@ -142,6 +142,9 @@ func (s *Service) EditOccurrence(ctx context.Context, actor *accounts.Principal,
 		return fmt.Errorf("activities: edit occurrence: %w", err)
 	}
 	start, end, _ := times(c, cur.start, int(cur.end.Sub(cur.start)/time.Minute), &v)
+	if err := s.checkOccurrencePlace(ctx, o.cid, id, c, &v); err != nil {
+		return err
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -406,6 +409,9 @@ func (s *Service) EditSeries(ctx context.Context, actor *accounts.Principal, act
 	}
 	var v apperr.Validation
 	s.validateChange(ctx, old.cid, &c, &v)
+	if err := s.checkSeriesPlace(ctx, old, c, &v); err != nil {
+		return 0, err
+	}
 	now := s.clock.Now()
 	// The first date changed: the one named, or the first not started.
 	var first editRow

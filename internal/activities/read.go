@@ -12,7 +12,7 @@ import (
 )
 
 // Reads for the pages: one date's details, a person's (and their
-// children's) dates, and the community's places.
+// children's) dates. The community's places are in places.go.
 
 // Detail is one occurrence with everything a recruitment notice says.
 type Detail struct {
@@ -165,38 +165,6 @@ func (s *Service) MyDates(ctx context.Context, actor *accounts.Principal, cid, o
 			m.CheckedOut = &t
 		}
 		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// Place is one of a community's managed places.
-type Place struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	Capacity int    `json:"capacity"`
-}
-
-// Places lists community cid's places, for the planning form.
-func (s *Service) Places(ctx context.Context, actor *accounts.Principal, cid int64) ([]Place, error) {
-	acc, err := s.vol.AccessOf(ctx, actor, cid)
-	if err != nil {
-		return nil, err
-	}
-	if !acc.Member {
-		return nil, apperr.NotFoundErr()
-	}
-	rows, err := s.db.Query(ctx, `SELECT id, name, capacity FROM places WHERE community_id = ? ORDER BY name`, cid)
-	if err != nil {
-		return nil, fmt.Errorf("activities: places: %w", err)
-	}
-	defer rows.Close()
-	out := []Place{}
-	for rows.Next() {
-		var p Place
-		if err := rows.Scan(&p.ID, &p.Name, &p.Capacity); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
 	}
 	return out, rows.Err()
 }

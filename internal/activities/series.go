@@ -211,6 +211,9 @@ func (s *Service) Create(ctx context.Context, actor *accounts.Principal, cid int
 	if in.PlaceID != 0 && !s.belongs(ctx, "places", in.PlaceID, cid) {
 		v.Add("place_id", "activity.place.unknown", nil)
 	}
+	if err := s.checkPlace(ctx, cid, in.PlaceID, in.Capacity, true, &v); err != nil {
+		return 0, err
+	}
 	for _, o := range in.Organisations {
 		if !s.belongs(ctx, "organisations", o, cid) {
 			v.Add("organisations", "team.organisation.unknown", nil)

@@ -88,6 +88,10 @@ var notRegistry = []string{
 	// internal/activities (edit_test.go) and api's TestEditingActivitiesThroughTheAPI.
 	"GET /api/v1/activities/{id}", "PATCH /api/v1/activities/{id}", "PATCH /api/v1/occurrences/{id}",
 	"POST /api/v1/occurrences/{id}/cancel-date",
+	// Places are names and capacities, no personal data; tested in
+	// internal/activities (places_test.go), api's TestPlacesThroughTheAPI
+	// and web's TestPlacePages.
+	"GET /api/v1/places", "POST /api/v1/places", "PATCH /api/v1/places/{id}", "GET /places", "POST /places", "POST /places/{id}",
 	// Calendar feeds carry activity titles, places and times, no registry
 	// field; their reach (visibility, disabled accounts, teams left,
 	// rotation) is tested in api's TestCalendarFeeds and internal/feeds.

@@ -73,6 +73,7 @@ const (
 	PointsRead        Action = "points.read"
 	ActivitiesRead    Action = "activities.read"
 	ActivitiesPlan    Action = "activities.plan"
+	PlacesManage      Action = "places.manage"
 	ActivitiesSignup  Action = "activities.signup"
 	ActivitiesRoster  Action = "activities.roster"
 	ActivitiesCheckin Action = "activities.checkin"
@@ -180,6 +181,9 @@ var Rules = map[Action]Rule{
 	CertIssue:  {Roles: community, Doc: "issue a volunteer record certificate (one's own or one's child's; the office: anyone's)"},
 	CertRead:   {Roles: community, Doc: "one's own certificates, as PDF or a printable page"},
 	CertVerify: {Public: true, Doc: "check a certificate by its number (name, period, hours, issuer only)"},
+	// The places activities are held at are the office's list; everyone
+	// in the community reads it (activities.read) to choose from it.
+	PlacesManage: {Roles: office, Doc: "add, rename, resize and retire the community's places"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

@@ -124,6 +124,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.PointsRead:        community,
 		policy.ActivitiesRead:    community,
 		policy.ActivitiesPlan:    {accounts.Admin, accounts.Worker, accounts.Leader},
+		policy.PlacesManage:      {accounts.Admin, accounts.Worker},
 		policy.ActivitiesSignup:  community,
 		policy.ActivitiesRoster:  {accounts.Admin, accounts.Worker, accounts.Leader},
 		policy.ActivitiesCheckin: community,
