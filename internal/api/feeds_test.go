@@ -204,6 +204,8 @@ func TestCalendarFeeds(t *testing.T) {
 			_, b = s.Do(t, "GET", "/api/v1/activities?"+q.Encode(), vol, nil)
 			var occs struct{ Items []activities.Occurrence }
 			json.Unmarshal(b, &occs)
+			// The demo's own children's series is on the calendar too: ours only.
+			occs.Items = slices.DeleteFunc(occs.Items, func(o activities.Occurrence) bool { return o.ActivityID != series.ID })
 			if len(occs.Items) != 3 {
 				t.Fatalf("dates: %s", b)
 			}
