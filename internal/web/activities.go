@@ -426,7 +426,7 @@ func (w *Web) createActivity(rw http.ResponseWriter, r *http.Request, p *account
 
 // rosterRow is one person on the run page.
 type rosterRow struct {
-	activities.Signup
+	activities.RosterEntry
 	Name, Number string
 	In, Out      *time.Time
 	How          string
@@ -507,8 +507,8 @@ func (w *Web) renderRun(rw http.ResponseWriter, r *http.Request, p *accounts.Pri
 			d.InNow++
 		}
 	}
-	row := func(s activities.Signup) rosterRow {
-		rr := rosterRow{Signup: s, Name: names[s.VolunteerID][0], Number: names[s.VolunteerID][1]}
+	row := func(s activities.RosterEntry) rosterRow {
+		rr := rosterRow{RosterEntry: s, Name: names[s.VolunteerID][0], Number: names[s.VolunteerID][1]}
 		if c, ok := byVol[s.VolunteerID]; ok {
 			in := c.In.In(clock.Shanghai)
 			rr.In, rr.How = &in, c.How
@@ -531,7 +531,7 @@ func (w *Web) renderRun(rw http.ResponseWriter, r *http.Request, p *accounts.Pri
 	}
 	for _, c := range att {
 		if !seen[c.VolunteerID] {
-			d.WalkIns = append(d.WalkIns, row(activities.Signup{VolunteerID: c.VolunteerID, Status: "walk_in"}))
+			d.WalkIns = append(d.WalkIns, row(activities.RosterEntry{Signup: activities.Signup{VolunteerID: c.VolunteerID, Status: "walk_in"}}))
 		}
 	}
 	credits, err := w.Activities.Credits(ctx, p, id, d.Round)
