@@ -25,6 +25,13 @@ type Record struct {
 	Attended int `json:"attended"`
 }
 
+// NoShowFlag is how many no-shows in the window the roster flags: one
+// can be bad luck, two is a pattern the leader should know about.
+const NoShowFlag = 2
+
+// RepeatedNoShows reports whether the roster flags the record.
+func (r Record) RepeatedNoShows() bool { return r.NoShows >= NoShowFlag }
+
 // RosterEntry is a sign-up on a roster with its person's record.
 type RosterEntry struct {
 	Signup
