@@ -38,32 +38,31 @@ type RosterEntry struct {
 	Record
 }
 
-// recordSQL counts, in one pass over the community's sign-ups and
-// check-ins of the window, the record of everyone on occurrence ? (the
-// roster): the roster's people are found by a subquery, so however long
-// the roster, it is one query. A sign-up row counts as a no-show or a
-// late cancellation, a check-in row as attendance.
-const recordSQL = `SELECT x.volunteer_id, SUM(x.no_show), SUM(x.late), SUM(x.came) FROM (
+// recordSQL counts the record of everyone on occurrence ? (the roster,
+// r) in one query however long the roster: from each roster person's
+// sign-ups in the window (by signups_volunteer) a no-show or a late
+// cancellation, from their check-ins (by checkins_volunteer) the dates
+// attended.
+const recordSQL = `WITH r AS (SELECT DISTINCT volunteer_id FROM signups WHERE occurrence_id = ?)
+SELECT x.volunteer_id, SUM(x.no_show), SUM(x.late), SUM(x.came) FROM (
 	SELECT s.volunteer_id,
 		CASE WHEN s.status = 'signed' AND o.ends_at <= ? AND c.volunteer_id IS NULL THEN 1 ELSE 0 END AS no_show,
 		CASE WHEN s.status = 'cancelled' AND s.late_cancel THEN 1 ELSE 0 END AS late,
 		0 AS came
-	FROM signups s JOIN occurrences o ON o.id = s.occurrence_id
+	FROM r JOIN signups s ON s.volunteer_id = r.volunteer_id JOIN occurrences o ON o.id = s.occurrence_id
 	LEFT JOIN checkins c ON c.occurrence_id = s.occurrence_id AND c.volunteer_id = s.volunteer_id
 	WHERE s.community_id = ? AND o.starts_at >= ? AND NOT o.cancelled AND o.id <> ?
-		AND s.volunteer_id IN (SELECT volunteer_id FROM signups WHERE occurrence_id = ?)
 	UNION ALL
 	SELECT c.volunteer_id, 0, 0, 1
-	FROM checkins c JOIN occurrences o ON o.id = c.occurrence_id
+	FROM r JOIN checkins c ON c.volunteer_id = r.volunteer_id JOIN occurrences o ON o.id = c.occurrence_id
 	WHERE c.community_id = ? AND o.starts_at >= ? AND NOT o.cancelled AND o.id <> ?
-		AND c.volunteer_id IN (SELECT volunteer_id FROM signups WHERE occurrence_id = ?)
 ) x GROUP BY x.volunteer_id`
 
 // records reads the record of everyone on occurrence id's roster, by
 // volunteer; those with nothing in the window are absent.
 func (s *Service) records(ctx context.Context, cid, id int64, now time.Time) (map[int64]Record, error) {
 	since := now.AddDate(0, -RecordWindow, 0).UTC()
-	rows, err := s.db.Query(ctx, recordSQL, now.UTC(), cid, since, id, id, cid, since, id, id)
+	rows, err := s.db.Query(ctx, recordSQL, id, now.UTC(), cid, since, id, cid, since, id)
 	if err != nil {
 		return nil, fmt.Errorf("activities: roster records: %w", err)
 	}
