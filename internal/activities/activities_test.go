@@ -166,9 +166,9 @@ func TestCapacityHoldsUnderConcurrency(t *testing.T) {
 		for _, r := range roster {
 			switch r.Status {
 			case activities.Signed:
-				signed = append(signed, r)
+				signed = append(signed, r.Signup)
 			case activities.Waitlisted:
-				waiting = append(waiting, r)
+				waiting = append(waiting, r.Signup)
 			}
 		}
 		var counter int

@@ -366,8 +366,9 @@ func (s *Service) OccurrenceByID(ctx context.Context, actor *accounts.Principal,
 }
 
 // Roster lists an occurrence's sign-ups in order (signed, then the
-// waitlist): the office and the team's leaders.
-func (s *Service) Roster(ctx context.Context, actor *accounts.Principal, id int64) ([]Signup, error) {
+// waitlist), each with its person's record of the last twelve months:
+// the office and the team's leaders.
+func (s *Service) Roster(ctx context.Context, actor *accounts.Principal, id int64) ([]RosterEntry, error) {
 	o, err := s.occurrence(ctx, s.db, id)
 	if err != nil {
 		return nil, err
@@ -382,16 +383,20 @@ func (s *Service) Roster(ctx context.Context, actor *accounts.Principal, id int6
 		}
 		return nil, apperr.ForbiddenErr()
 	}
+	recs, err := s.records(ctx, o.cid, id, s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.db.Query(ctx, `SELECT id, volunteer_id, status, position, accompanied, late_cancel FROM signups WHERE occurrence_id = ?
 		ORDER BY CASE status WHEN 'signed' THEN 0 WHEN 'waitlisted' THEN 1 ELSE 2 END, position, id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("activities: roster: %w", err)
 	}
 	defer rows.Close()
-	out := []Signup{}
+	out := []RosterEntry{}
 	wait := 0
 	for rows.Next() {
-		r := Signup{OccurrenceID: id}
+		r := RosterEntry{Signup: Signup{OccurrenceID: id}}
 		if err := rows.Scan(&r.ID, &r.VolunteerID, &r.Status, &r.Position, &r.Accompanied, &r.LateCancel); err != nil {
 			return nil, err
 		}
@@ -401,6 +406,7 @@ func (s *Service) Roster(ctx context.Context, actor *accounts.Principal, id int6
 		} else {
 			r.Position = 0
 		}
+		r.Record = recs[r.VolunteerID]
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -66,6 +66,16 @@ func TestActivitiesThroughTheAPI(t *testing.T) {
 	if st != 200 || !strings.Contains(string(b), `"signed"`) {
 		t.Errorf("roster: %d %s", st, b)
 	}
+	// Each entry carries its person's record (counted in internal/activities).
+	var roster struct{ Items []map[string]any }
+	if err := json.Unmarshal(b, &roster); err != nil || len(roster.Items) != 1 {
+		t.Fatalf("roster: %s %v", b, err)
+	}
+	for _, k := range []string{"no_shows", "late_cancels", "attended"} {
+		if _, ok := roster.Items[0][k].(float64); !ok {
+			t.Errorf("roster entry without %s: %s", k, b)
+		}
+	}
 	if st, _ := s.Do(t, "GET", fmt.Sprintf("/api/v1/occurrences/%d/roster", first), vol, nil); st != 403 {
 		t.Errorf("a volunteer reads the roster: %d", st)
 	}

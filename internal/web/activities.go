@@ -49,7 +49,24 @@ type activitiesData struct {
 	Items      []calItem
 	Weeks      [][]calDay
 	CanPlan    bool
-	Year, Mon  int // of the month shown
+	Year, Mon  int    // of the month shown
+	Who        string // "me": only the viewer's and their children's dates
+}
+
+// Href is the calendar's address for month and view, keeping the team
+// and who filters; who "" keeps the current one, "all" drops it.
+func (d activitiesData) Href(month, view, who string) string {
+	q := url.Values{"month": {month}, "view": {view}}
+	if d.TeamID != 0 {
+		q.Set("team", strconv.FormatInt(d.TeamID, 10))
+	}
+	if who == "" {
+		who = d.Who
+	}
+	if who == "me" {
+		q.Set("who", "me")
+	}
+	return "/activities?" + q.Encode()
 }
 
 func toItem(o activities.Occurrence) calItem {
@@ -58,7 +75,8 @@ func toItem(o activities.Occurrence) calItem {
 }
 
 // activitiesPage is the community's calendar: a month grid or a list of
-// the month's dates, optionally of one team.
+// the month's dates, optionally of one team, optionally (who=me) only of
+// the dates the viewer or their children are signed up or waiting for.
 func (w *Web) activitiesPage(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	cid, err := homeCommunity(p)
 	if err != nil {
@@ -82,7 +100,11 @@ func (w *Web) activitiesPage(rw http.ResponseWriter, r *http.Request, p *account
 	if !slices.ContainsFunc(d.Teams, func(t volunteers.Team) bool { return t.ID == d.TeamID }) {
 		d.TeamID = 0
 	}
-	occ, err := w.Activities.Occurrences(r.Context(), p, cid, first, first.AddDate(0, 1, 0), d.TeamID)
+	occurrences := w.Activities.Occurrences
+	if q.Get("who") == "me" {
+		d.Who, occurrences = "me", w.Activities.MyOccurrences
+	}
+	occ, err := occurrences(r.Context(), p, cid, first, first.AddDate(0, 1, 0), d.TeamID)
 	if err != nil {
 		return err
 	}
@@ -426,7 +448,7 @@ func (w *Web) createActivity(rw http.ResponseWriter, r *http.Request, p *account
 
 // rosterRow is one person on the run page.
 type rosterRow struct {
-	activities.Signup
+	activities.RosterEntry
 	Name, Number string
 	In, Out      *time.Time
 	How          string
@@ -507,8 +529,8 @@ func (w *Web) renderRun(rw http.ResponseWriter, r *http.Request, p *accounts.Pri
 			d.InNow++
 		}
 	}
-	row := func(s activities.Signup) rosterRow {
-		rr := rosterRow{Signup: s, Name: names[s.VolunteerID][0], Number: names[s.VolunteerID][1]}
+	row := func(s activities.RosterEntry) rosterRow {
+		rr := rosterRow{RosterEntry: s, Name: names[s.VolunteerID][0], Number: names[s.VolunteerID][1]}
 		if c, ok := byVol[s.VolunteerID]; ok {
 			in := c.In.In(clock.Shanghai)
 			rr.In, rr.How = &in, c.How
@@ -531,7 +553,7 @@ func (w *Web) renderRun(rw http.ResponseWriter, r *http.Request, p *accounts.Pri
 	}
 	for _, c := range att {
 		if !seen[c.VolunteerID] {
-			d.WalkIns = append(d.WalkIns, row(activities.Signup{VolunteerID: c.VolunteerID, Status: "walk_in"}))
+			d.WalkIns = append(d.WalkIns, row(activities.RosterEntry{Signup: activities.Signup{VolunteerID: c.VolunteerID, Status: "walk_in"}}))
 		}
 	}
 	credits, err := w.Activities.Credits(ctx, p, id, d.Round)
