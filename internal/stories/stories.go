@@ -375,7 +375,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor *accounts.Principal, story
 	if len(upload) > MaxPhotoBytes {
 		return nil, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxPhotoBytes})
 	}
-	jpg, w, h, err := Reencode(upload)
+	jpg, w, h, err := Reencode(ctx, upload)
 	if err != nil {
 		return nil, err
 	}
