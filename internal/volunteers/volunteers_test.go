@@ -510,6 +510,19 @@ func TestMinorConsentsOnlyFromTheGuardian(t *testing.T) {
 				t.Errorf("a child %s records a guardian consent: %v", who, err)
 			}
 		}
+		// Nor does a child sign themselves up, naming their guardian: the
+		// 9-year-old's account is linked to their resident row.
+		nine := w.Person(t, "kid9", "刘小嘉", accounts.Grant{Role: accounts.Volunteer, CommunityID: w.A.ID})
+		if _, err := d.Exec(ctx, `UPDATE residents SET account_id = ? WHERE id = ?`, nine.Account.ID, w.c9); err != nil {
+			t.Fatal(err)
+		}
+		_, err := w.vol.Register(ctx, nine.Principal(), w.A.ID, volunteers.Input{ResidentID: w.c9, Consent: consent, Guardian: guardian(w.mother)})
+		if !apperr.Is(err, apperr.Forbidden) || apperr.From(err).Key != "volunteer.consent.guardian_only" {
+			t.Errorf("a child registers themselves with their guardian's consent: %v", err)
+		}
+		if n := fixture.Count(t, d, "volunteers"); n != 2 {
+			t.Errorf("%d volunteers, want the two the office registered", n)
+		}
 		if count(c12.ID) != before12 || count(c16.ID) != before16 {
 			t.Fatalf("refused consents were stored: %d→%d, %d→%d", before12, count(c12.ID), before16, count(c16.ID))
 		}
