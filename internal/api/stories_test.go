@@ -158,15 +158,28 @@ func TestStoriesThroughTheAPI(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != before {
 		t.Errorf("refused uploads left files: %d → %d", before, len(entries))
 	}
-	// The photo at its address: a JPEG for anyone (nobody is tagged).
-	req, _ := http.NewRequest("GET", s.URL+"/api/v1/photos/"+fmt.Sprint(ph.ID), nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// The photo at its address: nobody is tagged, but children came to
+	// the date, so it is the office's until someone tags who it shows.
+	if !ph.OfficeOnly {
+		t.Errorf("an untagged photo of the children's date is not office-only: %+v", ph)
 	}
-	got, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" || !bytes.HasPrefix(got, []byte{0xFF, 0xD8}) {
-		t.Errorf("photo: %d %v", resp.StatusCode, resp.Header)
+	fetch := func(token string) (int, http.Header, []byte) {
+		req, _ := http.NewRequest("GET", s.URL+"/api/v1/photos/"+fmt.Sprint(ph.ID), nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header, got
+	}
+	if st, _, _ := fetch(""); st != 404 {
+		t.Errorf("the untagged children's photo signed out: %d", st)
+	}
+	if st, h, got := fetch(worker); st != 200 || h.Get("Content-Type") != "image/jpeg" || !bytes.HasPrefix(got, []byte{0xFF, 0xD8}) {
+		t.Errorf("photo for the office: %d %v", st, h)
 	}
 }

@@ -2,8 +2,11 @@ package stories
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -25,6 +28,18 @@ const MaxSide = 2048
 // 60,000 × 60,000 pixels would take gigabytes to decode.
 const maxPixels = 50_000_000
 
+// MaxDecodeBytes bounds the memory one decode may take, estimated from
+// the header before any pixel is decoded. The pixel count alone is not
+// enough: a 394 KB 7000 × 7000 16-bit PNG is under maxPixels yet decodes
+// to 392 MB. 200 MB admits a 4000 × 3000 phone photo, baseline or
+// progressive, with room to spare.
+const MaxDecodeBytes = 200 << 20
+
+// decodeSlots bounds how many photos decode at once, so a few uploads
+// arriving together cannot add up to more memory than the server has:
+// at most cap × MaxDecodeBytes is ever in use for decoding.
+var decodeSlots = make(chan struct{}, 2)
+
 // decoders are the formats accepted, told by their first bytes, never by
 // the file's name or the client's Content-Type. Anything else — SVG
 // (which may carry script), GIF, HEIC, PDF, HTML — is refused.
@@ -33,10 +48,101 @@ var decoders = []struct {
 	off    int
 	config func(io.Reader) (image.Config, error)
 	decode func(io.Reader) (image.Image, error)
+	// extra is what the format's decoder needs beyond the decoded
+	// image, in bytes per pixel, for this file.
+	extra func(data []byte, c image.Config) int64
 }{
-	{[]byte{0xFF, 0xD8, 0xFF}, 0, jpeg.DecodeConfig, jpeg.Decode},
-	{[]byte("\x89PNG\r\n\x1a\n"), 0, png.DecodeConfig, png.Decode},
-	{[]byte("WEBP"), 8, webp.DecodeConfig, webp.Decode},
+	{[]byte{0xFF, 0xD8, 0xFF}, 0, jpeg.DecodeConfig, jpeg.Decode, jpegExtra},
+	{[]byte("\x89PNG\r\n\x1a\n"), 0, png.DecodeConfig, png.Decode, pngExtra},
+	{[]byte("WEBP"), 8, webp.DecodeConfig, webp.Decode, webpExtra},
+}
+
+// bytesPerPixel is what the decoded image of a colour model takes per
+// pixel. YCbCr counts as 4:4:4, the worst a JPEG header may ask for;
+// anything unknown as the largest, 16-bit RGBA.
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	case color.NYCbCrAModel:
+		return 4
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
+}
+
+// jpegExtra: a progressive JPEG keeps every block's coefficients (64
+// int32s per 8 × 8 block, 4 bytes a pixel) of every component until the
+// last scan; a baseline one decodes block by block.
+func jpegExtra(data []byte, c image.Config) int64 {
+	if !jpegProgressive(data) {
+		return 0
+	}
+	switch c.ColorModel {
+	case color.GrayModel:
+		return 4
+	case color.CMYKModel:
+		return 16
+	}
+	return 12
+}
+
+// jpegProgressive walks the JPEG's segments up to its frame header. An
+// unreadable walk counts as progressive: the larger estimate.
+func jpegProgressive(data []byte) bool {
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xFF {
+			return true
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xFF: // fill byte
+			i++
+			continue
+		case m == 0xC0 || m == 0xC1:
+			return false
+		case m >= 0xC2 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC:
+			return true
+		}
+		i += 2 + int(binary.BigEndian.Uint16(data[i+2:]))
+	}
+	return true
+}
+
+// pngExtra: an interlaced PNG decodes each of its passes into an image of
+// its own before copying it into the whole.
+func pngExtra(data []byte, c image.Config) int64 {
+	if len(data) > 28 && data[28] != 0 {
+		return bytesPerPixel(c.ColorModel)
+	}
+	return 0
+}
+
+// webpExtra: a lossless WebP is decoded as 32-bit ARGB first and then
+// copied to NRGBA; a lossy one straight into YCbCr.
+func webpExtra(data []byte, c image.Config) int64 {
+	if c.ColorModel == color.NRGBAModel {
+		return 4
+	}
+	return 0
+}
+
+// decodeCost estimates the bytes decoding takes: the decoded image, the
+// decoder's own working memory, and the RGBA that fit draws it onto.
+func decodeCost(c image.Config, bpp int64) int64 {
+	px := int64(c.Width) * int64(c.Height)
+	w, h := int64(min(c.Width, MaxSide)), int64(min(c.Height, MaxSide))
+	return px*bpp + w*h*4
 }
 
 // Reencode checks that data is a JPEG, PNG or WebP photo and returns it
@@ -44,16 +150,21 @@ var decoders = []struct {
 // Only pixels survive: EXIF (with the GPS position of the children's
 // activity room), XMP, comments and anything appended to the file are
 // dropped because nothing but the decoded image is written.
-func Reencode(data []byte) (out []byte, width, height int, err error) {
+//
+// The header is read first and a photo that would take more than
+// MaxDecodeBytes to decode is refused before any pixel is; decodes wait
+// for one of the decodeSlots, or for ctx to end.
+func Reencode(ctx context.Context, data []byte) (out []byte, width, height int, err error) {
 	if len(data) > MaxPhotoBytes {
 		return nil, 0, 0, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxPhotoBytes})
 	}
 	var dec func(io.Reader) (image.Image, error)
 	var cfg func(io.Reader) (image.Config, error)
+	var extra func([]byte, image.Config) int64
 	for _, d := range decoders {
 		if len(data) >= d.off+len(d.magic) && bytes.Equal(data[d.off:d.off+len(d.magic)], d.magic) &&
 			(d.off == 0 || bytes.HasPrefix(data, []byte("RIFF"))) {
-			dec, cfg = d.decode, d.config
+			dec, cfg, extra = d.decode, d.config, d.extra
 			break
 		}
 	}
@@ -66,6 +177,17 @@ func Reencode(data []byte) (out []byte, width, height int, err error) {
 	}
 	if c.Width <= 0 || c.Height <= 0 || int64(c.Width)*int64(c.Height) > maxPixels {
 		return nil, 0, 0, apperr.New(apperr.Invalid, "photo.dimensions").With(map[string]any{"max": maxPixels / 1_000_000})
+	}
+	if decodeCost(c, bytesPerPixel(c.ColorModel)+extra(data, c)) > MaxDecodeBytes {
+		// Deep colour or a progressive encoding at this size: the pixels
+		// are few enough, the memory to decode them is not.
+		return nil, 0, 0, apperr.New(apperr.Invalid, "photo.decode_memory").With(map[string]any{"width": c.Width, "height": c.Height})
+	}
+	select {
+	case decodeSlots <- struct{}{}:
+		defer func() { <-decodeSlots }()
+	case <-ctx.Done():
+		return nil, 0, 0, fmt.Errorf("stories: wait to decode photo: %w", ctx.Err())
 	}
 	img, err := dec(bytes.NewReader(data))
 	if err != nil {

@@ -6,7 +6,8 @@
 // or not; of a members-only activity, for the community's members. A
 // photo is shown with its story only when everyone tagged in it has
 // consented — a child through the guardian's photo consent, an adult
-// with a photo or publicity consent; until then only the office (admin,
+// with a photo or publicity consent — and, when nobody is tagged, no
+// child took part in the date; until then only the office (admin,
 // worker) sees it. Anything a viewer may not see answers not found.
 package stories
 
@@ -84,9 +85,20 @@ type Photo struct {
 // office: nobody tagged in it lacks consent. A child — anyone with a
 // guardian consent on record, even a withdrawn one — needs the photo
 // consent; an adult the photo or the publicity consent.
+//
+// A photo nobody is tagged in is cleared only when no child took part in
+// the date (checked in, or on its roster): an untagged photo of the
+// children's team would otherwise be public the moment it is uploaded.
+// Until someone tags who it shows, it stays with the office.
 const cleared = `NOT EXISTS (SELECT 1 FROM photo_people pp WHERE pp.photo_id = ph.id AND NOT EXISTS (
 	SELECT 1 FROM consents c WHERE c.volunteer_id = pp.volunteer_id AND c.withdrawn_at IS NULL AND (c.kind = 'photo'
-	OR c.kind = 'publicity' AND NOT EXISTS (SELECT 1 FROM consents g WHERE g.volunteer_id = pp.volunteer_id AND g.kind = 'guardian'))))`
+	OR c.kind = 'publicity' AND NOT EXISTS (SELECT 1 FROM consents g WHERE g.volunteer_id = pp.volunteer_id AND g.kind = 'guardian'))))
+	AND (EXISTS (SELECT 1 FROM photo_people pp WHERE pp.photo_id = ph.id) OR NOT EXISTS (
+	SELECT 1 FROM stories sp JOIN checkins k ON k.occurrence_id = sp.occurrence_id WHERE sp.id = ph.story_id
+		AND EXISTS (SELECT 1 FROM consents g WHERE g.volunteer_id = k.volunteer_id AND g.kind = 'guardian')
+	UNION ALL
+	SELECT 1 FROM stories sp JOIN signups su ON su.occurrence_id = sp.occurrence_id WHERE sp.id = ph.story_id AND su.status <> 'cancelled'
+		AND EXISTS (SELECT 1 FROM consents g WHERE g.volunteer_id = su.volunteer_id AND g.kind = 'guardian')))`
 
 // viewer is what an actor may see of one community's stories.
 type viewer struct {
@@ -375,7 +387,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor *accounts.Principal, story
 	if len(upload) > MaxPhotoBytes {
 		return nil, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxPhotoBytes})
 	}
-	jpg, w, h, err := Reencode(upload)
+	jpg, w, h, err := Reencode(ctx, upload)
 	if err != nil {
 		return nil, err
 	}

@@ -256,13 +256,15 @@ func TestPhotos(t *testing.T) {
 		if _, _, err := image.Decode(bytes.NewReader(up)); err != nil {
 			t.Fatalf("the upload is not a JPEG: %v", err)
 		}
+		// Nobody tagged, but a child came: the office's until tagged
+		// (TestUntaggedPhotos).
 		p, err := w.s.AddPhoto(ctx, leader, st.ID, up, nil)
-		if err != nil || p.Width != 2048 || p.Height != 1024 || p.OfficeOnly {
+		if err != nil || p.Width != 2048 || p.Height != 1024 || !p.OfficeOnly {
 			t.Fatalf("photo: %+v %v", p, err)
 		}
-		f, _, err := w.s.OpenPhoto(ctx, nil, p.ID)
+		f, _, err := w.s.OpenPhoto(ctx, w.office, p.ID)
 		if err != nil {
-			t.Fatalf("public photo: %v", err)
+			t.Fatalf("office photo: %v", err)
 		}
 		stored, _ := io.ReadAll(f)
 		f.Close()
@@ -380,6 +382,95 @@ func TestPhotos(t *testing.T) {
 		d.QueryRow(ctx, `SELECT given_by FROM consents WHERE id = ?`, cons).Scan(&given)
 		if given != "guardian" {
 			t.Errorf("a child's photo consent given by %q", given)
+		}
+	})
+}
+
+// A photo nobody is tagged in is public only when no child took part in
+// the date: not checked in, not on the roster. Otherwise it stays with
+// the office, as a photo of an untagged child would.
+func TestUntaggedPhotos(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		leader := w.A.Leader.Principal()
+		adult, child := w.person(t, "王老师", false), w.person(t, "小明", true)
+		untagged := func(occ int64) *stories.Photo {
+			t.Helper()
+			w.Clock.Set(time.Date(2025, 3, 8, 12, 0, 0, 0, clock.Shanghai))
+			st, err := w.s.Write(ctx, leader, occ, "活动顺利结束。")
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := w.s.AddPhoto(ctx, leader, st.ID, photo(t, 64, 48), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		public := func(p *stories.Photo) bool {
+			t.Helper()
+			f, _, err := w.s.OpenPhoto(ctx, nil, p.ID)
+			if err == nil {
+				f.Close()
+			} else if !apperr.Is(err, apperr.NotFound) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+
+		// Adults only: public at once.
+		grown := untagged(w.occurrence(t, "楼道清扫", "public", adult))
+		if grown.OfficeOnly || !public(grown) {
+			t.Errorf("untagged photo of an adults' date: %+v", grown)
+		}
+		// A child checked in: the office's only.
+		kids := untagged(w.occurrence(t, "亲子手工", "public", adult, child))
+		if !kids.OfficeOnly || public(kids) {
+			t.Errorf("untagged photo of a children's date: %+v", kids)
+		}
+		for name, p := range map[string]*accounts.Principal{"leader": leader, "volunteer": w.A.Volunteer.Principal()} {
+			if f, _, err := w.s.OpenPhoto(ctx, p, kids.ID); err == nil {
+				f.Close()
+				t.Errorf("%s sees the untagged photo of a children's date", name)
+			}
+		}
+		if f, _, err := w.s.OpenPhoto(ctx, w.office, kids.ID); err != nil {
+			t.Errorf("office: %v", err)
+		} else {
+			f.Close()
+		}
+		// A child signed up but not (yet) ticked in counts as well.
+		w.Clock.Set(fixture.Start)
+		id, err := w.a.Create(ctx, w.office, w.A.ID, activities.Input{Title: "读书会", TeamID: w.A.TeamID, Capacity: 20, Visibility: "public",
+			Start: "2025-03-08T09:00", End: "2025-03-08T11:00"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var occ int64
+		if err := d.QueryRow(ctx, `SELECT id FROM occurrences WHERE activity_id = ?`, id).Scan(&occ); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.a.SignUp(ctx, w.office, occ, child); err != nil {
+			t.Fatal(err)
+		}
+		rostered := untagged(occ)
+		if !rostered.OfficeOnly || public(rostered) {
+			t.Errorf("untagged photo of a date a child signed up for: %+v", rostered)
+		}
+		// The public page lists the adults' photo alone.
+		list, _, err := w.s.List(ctx, nil, w.A.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shown []int64
+		for _, st := range list {
+			for _, p := range st.Photos {
+				shown = append(shown, p.ID)
+			}
+		}
+		if len(list) != 3 || len(shown) != 1 || shown[0] != grown.ID {
+			t.Errorf("public page: %d stories, photos %v, want only %d", len(list), shown, grown.ID)
 		}
 	})
 }

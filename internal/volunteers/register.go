@@ -95,6 +95,11 @@ func (s *Service) Register(ctx context.Context, actor *accounts.Principal, cid i
 	if in.Person != nil && minor {
 		v.Add("person", "volunteer.minor.must_be_resident", nil)
 	}
+	if minor && via == ViaSelf {
+		// A minor signing themselves up would record their guardian's
+		// consent themselves: a guardian (or the office) registers them.
+		return nil, apperr.New(apperr.Forbidden, "volunteer.consent.guardian_only")
+	}
 	if age < 0 && in.ResidentID != 0 {
 		// Without a birth date no age rule can be applied.
 		v.Add("resident_id", "volunteer.birth.unknown", nil)

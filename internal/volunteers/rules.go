@@ -177,27 +177,31 @@ func (s *Service) AddConsent(ctx context.Context, actor *accounts.Principal, id 
 	if rel != asOffice && rel != asSelf {
 		return nil, apperr.ForbiddenErr()
 	}
+	// A minor's consents — photos in the stories above all — are the
+	// guardian's to give: recorded by a guardian of theirs, or by the
+	// office from the guardian's signed form, and stored as given by the
+	// guardian. Never by the minor themself, however their sign-in
+	// reaches the record (their own account, or the resident it is
+	// linked to): asSelf alone does not tell a child from their guardian.
+	minor, err := s.minor(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if minor && rel != asOffice {
+		ok, err := s.guardianOf(ctx, r, v)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, apperr.New(apperr.Forbidden, "volunteer.consent.guardian_only")
+		}
+	}
 	var val apperr.Validation
 	var guardian int64
 	var relation, scope string
-	var minorPhoto bool
 	givenOn := s.today()
 	switch kind {
-	case "general", "publicity":
-	case "photo":
-		// Photos of a child in the community's stories: the guardian's
-		// consent (or the office recording the guardian's signed form),
-		// never the child's own.
-		var guardians int
-		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'guardian'`, id).Scan(&guardians); err != nil {
-			return nil, fmt.Errorf("volunteers: guardian consents: %w", err)
-		}
-		if guardians > 0 {
-			if rel != asOffice && r.account != 0 && v.accountID.Int64 == r.account {
-				return nil, apperr.ForbiddenErr()
-			}
-			minorPhoto = true
-		}
+	case "general", "publicity", "photo":
 	case "guardian":
 		minor, ok, err := s.reg.Person(ctx, v.cid, v.residentID.Int64)
 		if err != nil {
@@ -224,7 +228,7 @@ func (s *Service) AddConsent(ctx context.Context, actor *accounts.Principal, id 
 		return nil, err
 	}
 	givenBy := "self"
-	if kind == "guardian" || minorPhoto {
+	if kind == "guardian" || minor {
 		givenBy = "guardian"
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -237,6 +241,51 @@ func (s *Service) AddConsent(ctx context.Context, actor *accounts.Principal, id 
 		return nil, err
 	}
 	return s.Get(ctx, actor, id)
+}
+
+// minor reports whether volunteer v's consents need a guardian: younger
+// than the community's consent age by their birth date, or — when no
+// birth date is known — anyone with a guardian consent on record, even
+// a withdrawn one (the test the stories apply to a tagged person).
+func (s *Service) minor(ctx context.Context, v *row) (bool, error) {
+	birth := v.birth.String
+	if v.residentID.Valid {
+		p, ok, err := s.reg.Person(ctx, v.cid, v.residentID.Int64)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			birth = p.BirthDate
+		}
+	}
+	if age := ageOn(birth, s.clock.Now()); age >= 0 {
+		rules, err := s.AgeRules(ctx, v.cid)
+		if err != nil {
+			return false, err
+		}
+		return age < rules.ConsentUnder, nil
+	}
+	var guardians int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'guardian'`, v.id).Scan(&guardians); err != nil {
+		return false, fmt.Errorf("volunteers: guardian consents: %w", err)
+	}
+	return guardians > 0, nil
+}
+
+// guardianOf reports whether the actor is a guardian of volunteer v: a
+// resident other than v whose guardian consent for v stands, signed in
+// on an account that is not v's own.
+func (s *Service) guardianOf(ctx context.Context, r reach, v *row) (bool, error) {
+	if r.resident == 0 || (v.residentID.Valid && v.residentID.Int64 == r.resident) || (v.accountID.Valid && v.accountID.Int64 == r.account) {
+		return false, nil
+	}
+	var n int
+	err := s.db.QueryRow(ctx, `SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'guardian' AND withdrawn_at IS NULL AND guardian_resident_id = ?`,
+		v.id, r.resident).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("volunteers: guardian check: %w", err)
+	}
+	return n > 0, nil
 }
 
 // WithdrawConsent withdraws a consent and returns the record as the actor

@@ -456,3 +456,106 @@ func TestOrganisationsAndTeams(t *testing.T) {
 		}
 	})
 }
+
+// A minor's consents are recorded by a guardian, or by the office from
+// the guardian's form, and stored as the guardian's: never by the minor,
+// whether their sign-in reaches the record through the account on it or
+// through the resident their account is linked to.
+func TestMinorConsentsOnlyFromTheGuardian(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		consent := volunteers.ConsentInput{General: true}
+		// The 12-year-old is registered by the office; their own account
+		// is linked to their resident row afterwards, so the volunteer
+		// record carries no account and they reach it as that resident.
+		c12 := w.register(t, w.office, volunteers.Input{ResidentID: w.c12, Consent: consent, Guardian: guardian(w.mother)})
+		kid := w.Person(t, "kid12", "刘一二", accounts.Grant{Role: accounts.Volunteer, CommunityID: w.A.ID})
+		if _, err := d.Exec(ctx, `UPDATE residents SET account_id = ? WHERE id = ?`, kid.Account.ID, w.c12); err != nil {
+			t.Fatal(err)
+		}
+		// The 16-year-old's account is linked first, so it is on the record.
+		teen := w.Person(t, "teen16", "刘十六", accounts.Grant{Role: accounts.Volunteer, CommunityID: w.A.ID})
+		if _, err := d.Exec(ctx, `UPDATE residents SET account_id = ? WHERE id = ?`, teen.Account.ID, w.c16); err != nil {
+			t.Fatal(err)
+		}
+		c16 := w.register(t, w.office, volunteers.Input{ResidentID: w.c16, Consent: consent, Guardian: guardian(w.mother)})
+		var onRecord int64
+		d.QueryRow(ctx, `SELECT COALESCE(account_id, 0) FROM volunteers WHERE id = ?`, c16.ID).Scan(&onRecord)
+		if onRecord != teen.Account.ID {
+			t.Fatalf("the 16-year-old's record carries account %d, want %d", onRecord, teen.Account.ID)
+		}
+		count := func(vid int64) int {
+			var n int
+			d.QueryRow(ctx, `SELECT count(*) FROM consents WHERE volunteer_id = ?`, vid).Scan(&n)
+			return n
+		}
+		before12, before16 := count(c12.ID), count(c16.ID)
+		for who, c := range map[string]struct {
+			p   *accounts.Principal
+			vid int64
+		}{"linked through the resident": {kid.Principal(), c12.ID}, "on the record": {teen.Principal(), c16.ID}} {
+			// They see their own record...
+			if _, err := w.vol.Get(ctx, c.p, c.vid); err != nil {
+				t.Fatalf("%s: own record: %v", who, err)
+			}
+			// ...but record no consent of theirs, photo or other.
+			for _, kind := range []string{"photo", "publicity", "general"} {
+				_, err := w.vol.AddConsent(ctx, c.p, c.vid, kind, nil)
+				if !apperr.Is(err, apperr.Forbidden) || apperr.From(err).Key != "volunteer.consent.guardian_only" {
+					t.Errorf("a child %s records their own %s consent: %v", who, kind, err)
+				}
+			}
+			if _, err := w.vol.AddConsent(ctx, c.p, c.vid, "guardian", guardian(w.mother)); !apperr.Is(err, apperr.Forbidden) {
+				t.Errorf("a child %s records a guardian consent: %v", who, err)
+			}
+		}
+		// Nor does a child sign themselves up, naming their guardian: the
+		// 9-year-old's account is linked to their resident row.
+		nine := w.Person(t, "kid9", "刘小嘉", accounts.Grant{Role: accounts.Volunteer, CommunityID: w.A.ID})
+		if _, err := d.Exec(ctx, `UPDATE residents SET account_id = ? WHERE id = ?`, nine.Account.ID, w.c9); err != nil {
+			t.Fatal(err)
+		}
+		_, err := w.vol.Register(ctx, nine.Principal(), w.A.ID, volunteers.Input{ResidentID: w.c9, Consent: consent, Guardian: guardian(w.mother)})
+		if !apperr.Is(err, apperr.Forbidden) || apperr.From(err).Key != "volunteer.consent.guardian_only" {
+			t.Errorf("a child registers themselves with their guardian's consent: %v", err)
+		}
+		if n := fixture.Count(t, d, "volunteers"); n != 2 {
+			t.Errorf("%d volunteers, want the two the office registered", n)
+		}
+		if count(c12.ID) != before12 || count(c16.ID) != before16 {
+			t.Fatalf("refused consents were stored: %d→%d, %d→%d", before12, count(c12.ID), before16, count(c16.ID))
+		}
+
+		// The mother, their guardian, gives the photo consent; the office
+		// records the publicity consent from her form. Both are hers.
+		mum := w.A.Resident.Principal()
+		if _, err := w.vol.AddConsent(ctx, mum, c12.ID, "photo", nil); err != nil {
+			t.Fatalf("guardian's photo consent: %v", err)
+		}
+		if _, err := w.vol.AddConsent(ctx, w.office, c12.ID, "publicity", nil); err != nil {
+			t.Fatalf("office records the guardian's publicity consent: %v", err)
+		}
+		for kind, by := range map[string]int64{"photo": mum.AccountID, "publicity": w.office.AccountID} {
+			var given string
+			var recorded int64
+			if err := d.QueryRow(ctx, `SELECT given_by, recorded_by FROM consents WHERE volunteer_id = ? AND kind = ?`, c12.ID, kind).Scan(&given, &recorded); err != nil {
+				t.Fatal(err)
+			}
+			if given != "guardian" || recorded != by {
+				t.Errorf("%s consent: given by %q, recorded by %d, want the guardian's, recorded by %d", kind, given, recorded, by)
+			}
+		}
+
+		// An adult still records their own.
+		mother := w.register(t, mum, volunteers.Input{ResidentID: w.mother, Consent: consent})
+		if _, err := w.vol.AddConsent(ctx, mum, mother.ID, "photo", nil); err != nil {
+			t.Fatalf("an adult's own photo consent: %v", err)
+		}
+		var given string
+		d.QueryRow(ctx, `SELECT given_by FROM consents WHERE volunteer_id = ? AND kind = 'photo'`, mother.ID).Scan(&given)
+		if given != "self" {
+			t.Errorf("an adult's own photo consent given by %q", given)
+		}
+	})
+}
