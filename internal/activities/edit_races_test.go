@@ -328,3 +328,35 @@ func TestMoveSeriesAWeekLater(t *testing.T) {
 		}
 	})
 }
+
+// Two dates a day moved on by five hours: the morning date takes the
+// afternoon's original start while the afternoon date still holds it,
+// which the unique original start allows only in two passes.
+func TestMoveTwoADayByHours(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		vols := w.volunteers(t, 2)
+		act := w.series(t, activities.Input{Title: "智能手机课", Capacity: 10, Start: "2025-03-10T09:00", End: "2025-03-10T10:00", RRule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9,14"})
+		occ := w.dates(t)
+		for i, v := range vols {
+			if _, err := w.a.SignUp(ctx, w.office, occ[i].ID, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := w.a.EditSeries(ctx, w.office, act, 0, activities.Change{Start: ptr("2025-03-10T14:00"), End: ptr("2025-03-10T15:00"), RRule: ptr("FREQ=WEEKLY;BYDAY=MO;BYHOUR=14,19")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := w.dates(t)
+		if len(after) != len(occ) {
+			t.Fatalf("%d dates, want %d", len(after), len(occ))
+		}
+		for i, want := range []string{"2025-03-10 14:00", "2025-03-10 19:00"} {
+			o := after[i]
+			if o.ID != occ[i].ID || o.Start.In(clock.Shanghai).Format("2006-01-02 15:04") != want || o.Signed != 1 || o.Cancelled {
+				t.Errorf("date %d: %+v, want id %d at %s with its roster", i, o, occ[i].ID, want)
+			}
+		}
+	})
+}
