@@ -141,7 +141,9 @@ func (s *Service) EditOccurrence(ctx context.Context, actor *accounts.Principal,
 	if err != nil {
 		return fmt.Errorf("activities: edit occurrence: %w", err)
 	}
-	start, end, _ := times(c, cur.start, int(cur.end.Sub(cur.start)/time.Minute), &v)
+	// A first look, to refuse a bad edit without writing; the
+	// transaction looks again.
+	start, _, _ := times(c, cur.start, int(cur.end.Sub(cur.start)/time.Minute), &v)
 	if err := s.checkOccurrencePlace(ctx, o.cid, id, c, &v); err != nil {
 		return err
 	}
@@ -155,19 +157,37 @@ func (s *Service) EditOccurrence(ctx context.Context, actor *accounts.Principal,
 	case !now.Before(cur.start) || !now.Before(start):
 		return apperr.New(apperr.Conflict, "activity.edit.started")
 	}
+	s.between("occurrence.edit")
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
 		// The revision bump is the lock: sign-ups and other edits of this
-		// date wait until this one commits.
-		var signed, rev int
-		if err := tx.QueryRow(ctx, `UPDATE occurrences SET revision = revision + 1 WHERE id = ? RETURNING signed, revision`, id).Scan(&signed, &rev); err != nil {
+		// date wait until this one commits. The row is read again under
+		// it, so a field this edit leaves alone keeps what a concurrent
+		// edit gave it, and a date skipped meanwhile is not filled.
+		if _, err := tx.Exec(ctx, `UPDATE occurrences SET revision = revision + 1 WHERE id = ?`, id); err != nil {
 			return fmt.Errorf("activities: lock occurrence: %w", err)
 		}
+		cur, err := scanEdit(tx.QueryRow(ctx, `SELECT `+editCols+` FROM occurrences WHERE id = ?`, id))
+		if err != nil {
+			return fmt.Errorf("activities: edit occurrence: %w", err)
+		}
+		var v apperr.Validation
+		start, end, _ := times(c, cur.start, int(cur.end.Sub(cur.start)/time.Minute), &v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		switch {
+		case cur.cancelled:
+			return apperr.New(apperr.Conflict, "activity.cancelled")
+		case !now.Before(cur.start) || !now.Before(start):
+			return apperr.New(apperr.Conflict, "activity.edit.started")
+		}
+		signed, rev := cur.signed, cur.rev
 		capacity := cur.capacity
 		if c.Capacity != nil {
 			capacity = *c.Capacity
 		}
 		if capacity < signed {
-			return belowSigned(signed, o.start)
+			return belowSigned(signed, cur.start)
 		}
 		title, place := cur.title, cur.place
 		if c.Title != nil {
@@ -481,8 +501,12 @@ func (s *Service) EditSeries(ctx context.Context, actor *accounts.Principal, act
 		capacity = *c.Capacity
 	}
 	var target int64
+	s.between("series.edit")
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		target = activityID
+		if err := s.claimSeries(ctx, tx, old, from, first, now); err != nil {
+			return err
+		}
 		if split {
 			cut, err := until(old.rule, first.original)
 			if err != nil {
@@ -533,6 +557,47 @@ func (s *Service) EditSeries(ctx context.Context, actor *accounts.Principal, act
 	return target, err
 }
 
+// claimSeries locks series old inside an edit's transaction (a write to
+// its row: a row lock on PostgreSQL, and SQLite has one writer anyway)
+// and checks that the series and the edit's first date are still what
+// the edit was worked out from. Two copies of one "this and following"
+// edit (a double click, a retry) would otherwise split the series twice,
+// and an edit from a later date, racing one from an earlier, would push
+// the old rule's end back out: the later of the two is refused instead.
+func (s *Service) claimSeries(ctx context.Context, tx *db.Tx, old *seriesRow, from int64, first editRow, now time.Time) error {
+	res, err := tx.Exec(ctx, `UPDATE activities SET rrule = rrule WHERE id = ?`, old.id)
+	if err != nil {
+		return fmt.Errorf("activities: lock series: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apperr.NotFoundErr()
+	}
+	cur, err := s.loadSeries(ctx, tx, old.id)
+	if err != nil {
+		return err
+	}
+	var again editRow
+	if from != 0 {
+		again, err = scanEdit(tx.QueryRow(ctx, `SELECT `+editCols+` FROM occurrences WHERE id = ? AND activity_id = ?`, from, old.id))
+	} else {
+		again, err = scanEdit(tx.QueryRow(ctx, `SELECT `+editCols+` FROM occurrences WHERE activity_id = ? AND starts_at > ? ORDER BY original_start LIMIT 1`, old.id, now.UTC()))
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("activities: edit series: %w", err)
+	}
+	if errors.Is(err, sql.ErrNoRows) || again.id != first.id || !again.original.Equal(first.original) || !sameSeries(*cur, *old) {
+		return apperr.New(apperr.Conflict, "activity.edit.stale")
+	}
+	return nil
+}
+
+// sameSeries tells whether nothing an edit writes back or works from
+// changed between two reads of a series.
+func sameSeries(a, b seriesRow) bool {
+	return a.title == b.title && a.description == b.description && a.place == b.place && a.capacity == b.capacity &&
+		a.minutes == b.minutes && a.dtstart.Equal(b.dtstart) && a.rule == b.rule && a.team == b.team
+}
+
 type reshapeArgs struct {
 	old      *seriesRow
 	target   int64
@@ -577,26 +642,47 @@ func (s *Service) reshape(ctx context.Context, tx *db.Tx, a reshapeArgs) error {
 		for i, d := range dates {
 			byDay[day(d.original)] = append(byDay[day(d.original)], i)
 		}
-		starts := a.starts
-		if len(dates) > 0 && len(starts) > 0 {
-			// The date being edited is the first of the new shape, on
-			// whatever day it now falls: its roster stays with it.
-			pair[dates[0].id] = starts[0]
-			byDay[day(dates[0].original)] = byDay[day(dates[0].original)][1:]
-			starts = starts[1:]
-		}
-		for _, t := range starts {
+		// Same day first: a series moved a week on keeps each roster on
+		// its own day, and no date takes another's place.
+		var lone []int
+		for i, t := range a.starts {
 			q := byDay[day(t)]
 			if len(q) == 0 {
-				fresh = append(fresh, t)
+				lone = append(lone, i)
 				continue
 			}
 			pair[dates[q[0]].id] = t
 			byDay[day(t)] = q[1:]
 		}
+		if len(dates) > 0 && len(lone) > 0 && lone[0] == 0 {
+			if _, taken := pair[dates[0].id]; !taken {
+				// The date being edited is the first of the new shape, on
+				// whatever day it now falls (none of the old dates is on
+				// it): its roster stays with it.
+				pair[dates[0].id] = a.starts[0]
+				lone = lone[1:]
+			}
+		}
+		for _, i := range lone {
+			fresh = append(fresh, a.starts[i])
+		}
 	} else {
 		for _, d := range dates {
 			pair[d.id] = d.original
+		}
+	}
+	if a.timed {
+		// Two passes: a date may take the original start another still
+		// holds (several a day, moved on by hours), and the unique
+		// (activity, original start) would refuse the first update. Each
+		// kept date first steps aside to a start of its own in 1970.
+		for _, d := range dates {
+			if _, kept := pair[d.id]; !kept {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE occurrences SET original_start = ? WHERE id = ?`, time.Unix(d.id, 0).UTC(), d.id); err != nil {
+				return fmt.Errorf("activities: reshape: %w", err)
+			}
 		}
 	}
 	for _, d := range dates {

@@ -70,33 +70,39 @@ func (s *Service) Extend(ctx context.Context) (int, error) {
 	made := 0
 	var errs []error
 	for _, x := range all {
-		// The last date made (a column, not max(): SQLite gives an
-		// aggregate of timestamps back as text).
-		err := s.db.QueryRow(ctx, `SELECT original_start FROM occurrences WHERE activity_id = ? ORDER BY original_start DESC LIMIT 1`, x.id).Scan(&x.last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			errs = append(errs, fmt.Errorf("activities: extend series %d: %w", x.id, err))
-			continue
-		}
-		starts, err := expand(x.dtstart, x.rule, now)
-		if err != nil {
+		s.between("extend")
+		n := 0
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			n = 0
+			// The series again, under a lock on its row: an edit that
+			// split it since the list was read has ended its rule
+			// (UNTIL) and moved its later dates to the new series, and
+			// dates made from the old rule would duplicate those.
+			err := tx.QueryRow(ctx, `UPDATE activities SET rrule = rrule WHERE id = ? RETURNING dtstart, minutes, capacity, rrule`, x.id).
+				Scan(&x.dtstart, &x.minutes, &x.capacity, &x.rule)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && x.rule == "") {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			// The last date made (a column, not max(): SQLite gives an
+			// aggregate of timestamps back as text).
+			x.last = time.Time{}
+			err = tx.QueryRow(ctx, `SELECT original_start FROM occurrences WHERE activity_id = ? ORDER BY original_start DESC LIMIT 1`, x.id).Scan(&x.last)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
 			// Rules are checked when saved; one that fails here is
 			// reported and the others still extend.
-			errs = append(errs, fmt.Errorf("activities: extend series %d: %w", x.id, err))
-			continue
-		}
-		var fresh []time.Time
-		for _, t := range starts {
-			if t.After(x.last) {
-				fresh = append(fresh, t)
+			starts, err := expand(x.dtstart, x.rule, now)
+			if err != nil {
+				return err
 			}
-		}
-		if len(fresh) == 0 {
-			continue
-		}
-		n := 0
-		err = s.db.InTx(ctx, func(tx *db.Tx) error {
-			n = 0
-			for _, t := range fresh {
+			for _, t := range starts {
+				if !t.After(x.last) {
+					continue
+				}
 				res, err := tx.Exec(ctx, `INSERT INTO occurrences (community_id, activity_id, original_start, starts_at, ends_at, capacity)
 					VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id, original_start) DO NOTHING`,
 					x.cid, x.id, t.UTC(), t.UTC(), t.Add(time.Duration(x.minutes)*time.Minute).UTC(), x.capacity)

@@ -72,6 +72,17 @@ type Service struct {
 	vol    *volunteers.Service
 	notify *notify.Service
 	hrs    *hours.Service // where attendance becomes service records
+
+	// gap, when set, runs between a method's first reads and its
+	// transaction: tests put a rival change there to prove the
+	// transaction re-reads what it writes from.
+	gap func(at string)
+}
+
+func (s *Service) between(at string) {
+	if s.gap != nil {
+		s.gap(at)
+	}
 }
 
 // New returns a Service.

@@ -140,6 +140,7 @@ func (s *Service) SignUp(ctx context.Context, actor *accounts.Principal, id, vid
 		return nil, err
 	}
 	out := Signup{OccurrenceID: id, VolunteerID: vid, Accompanied: el.Accompanied}
+	s.between("signup")
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		// A place if one is left: the conditional update is the lock.
 		res, err := tx.Exec(ctx, `UPDATE occurrences SET signed = signed + 1 WHERE id = ? AND signed < capacity AND NOT cancelled`, id)
@@ -149,9 +150,16 @@ func (s *Service) SignUp(ctx context.Context, actor *accounts.Principal, id, vid
 		if n, _ := res.RowsAffected(); n == 1 {
 			out.Status = Signed
 		} else {
+			// No place: full, or skipped since the first look. The
+			// waitlist bump locks the row, and what it returns is read
+			// under that lock: a skipped date takes nobody on its list.
 			out.Status = Waitlisted
-			if err := tx.QueryRow(ctx, `UPDATE occurrences SET wait_seq = wait_seq + 1 WHERE id = ? RETURNING wait_seq`, id).Scan(&out.Position); err != nil {
+			var cancelled bool
+			if err := tx.QueryRow(ctx, `UPDATE occurrences SET wait_seq = wait_seq + 1 WHERE id = ? RETURNING wait_seq, cancelled`, id).Scan(&out.Position, &cancelled); err != nil {
 				return fmt.Errorf("activities: waitlist: %w", err)
+			}
+			if cancelled {
+				return apperr.New(apperr.Conflict, "activity.cancelled")
 			}
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO signups (community_id, occurrence_id, volunteer_id, status, position, accompanied, signed_by, created_at, changed_at)
