@@ -26,10 +26,29 @@ const (
 	e.name || b.number || '号楼' || u.number || '单元' || h.room,
 	r.name, r.gender, COALESCE(r.birth_date, ''), r.child, r.doc_type, r.relation, r.party,
 	r.moved_in_at, r.moved_out_at, r.id_enc, r.phone_enc, r.tags_enc, r.notes_enc, r.child_enc, b.grid_id`
-	listOrder    = ` ORDER BY e.name, length(b.number), b.number, u.number, length(h.room), h.room, r.id LIMIT ? OFFSET ?`
-	whereName    = ` WHERE r.community_id = ? AND r.moved_out_at IS NULL AND (r.name >= ? AND r.name < ? OR r.name_bidx = ?)`
 	whereIDBlind = ` WHERE r.community_id = ? AND r.moved_out_at IS NULL AND r.id_bidx = ?`
 )
+
+// byteOrder is registry's: names compare by their bytes on both engines.
+func byteOrder(d db.Dialect) string {
+	if d == db.Postgres {
+		return ` COLLATE "C"`
+	}
+	return ""
+}
+
+func listOrder(d db.Dialect) string {
+	c := byteOrder(d)
+	return ` ORDER BY e.name` + c + `, length(b.number), b.number` + c + `, u.number` + c + `, length(h.room), h.room` + c + `, r.id LIMIT ? OFFSET ?`
+}
+
+// whereName is a name prefix or a child's whole name, as two index
+// lookups joined by UNION.
+func whereName(d db.Dialect) string {
+	c := byteOrder(d)
+	return ` WHERE r.community_id = ? AND r.moved_out_at IS NULL AND r.id IN (SELECT x.id FROM residents x WHERE x.community_id = ? AND x.name` + c +
+		` >= ? AND x.name` + c + ` < ? UNION SELECT y.id FROM residents y WHERE y.community_id = ? AND y.name_bidx = ?)`
+}
 
 // plans explains List's count and page statements for both searches: the
 // query plan on SQLite, EXPLAIN ANALYZE on PostgreSQL.
@@ -38,17 +57,18 @@ func plans(ctx context.Context, a *app.App, cid int64, s *sample) ([]string, err
 	// The name's blind index as the registry's sealer makes it
 	// (internal/registry/seal.go bidx); only its shape matters here.
 	nameBidx := a.Keys.BlindIndex("registry.name:"+strconv.FormatInt(cid, 10), strings.ToUpper(q))
-	nameArgs := []any{cid, q, q + "\U0010FFFF", nameBidx}
+	nameArgs := []any{cid, cid, q, q + "\U0010FFFF", cid, nameBidx}
+	d := a.DB.Dialect()
 	idArgs := []any{cid, s.bidx[0]}
 	stmts := []struct {
 		name string
 		sql  string
 		args []any
 	}{
-		{"name prefix " + strconv.Quote(q) + ", count", `SELECT count(*)` + listJoins + whereName, nameArgs},
-		{"name prefix " + strconv.Quote(q) + ", page", `SELECT ` + listColumns + listJoins + whereName + listOrder, append(slices.Clone(nameArgs), 30, 0)},
+		{"name prefix " + strconv.Quote(q) + ", count", `SELECT count(*)` + listJoins + whereName(d), nameArgs},
+		{"name prefix " + strconv.Quote(q) + ", page", `SELECT ` + listColumns + listJoins + whereName(d) + listOrder(d), append(slices.Clone(nameArgs), 30, 0)},
 		{"ID number, count", `SELECT count(*)` + listJoins + whereIDBlind, idArgs},
-		{"ID number, page", `SELECT ` + listColumns + listJoins + whereIDBlind + listOrder, append(slices.Clone(idArgs), 30, 0)},
+		{"ID number, page", `SELECT ` + listColumns + listJoins + whereIDBlind + listOrder(d), append(slices.Clone(idArgs), 30, 0)},
 	}
 	var out []string
 	for _, st := range stmts {
