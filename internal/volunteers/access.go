@@ -28,9 +28,14 @@ func (s *Service) AccessOf(ctx context.Context, actor *accounts.Principal, cid i
 	if r.account == 0 && r.resident == 0 {
 		return a, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT v.id FROM volunteers v WHERE v.community_id = ? AND (v.account_id = ? OR v.resident_id = ?
-		OR EXISTS (SELECT 1 FROM consents c WHERE c.volunteer_id = v.id AND c.kind = 'guardian' AND c.withdrawn_at IS NULL AND c.guardian_resident_id = ?))
-		ORDER BY v.id`, cid, r.account, r.resident, r.resident)
+	// Three index lookups joined by UNION: the same condition as an OR
+	// made SQLite read every volunteer of the community and probe their
+	// consents, a third of a sign-up's time.
+	rows, err := s.db.Query(ctx, `SELECT v.id FROM volunteers v WHERE v.community_id = ? AND v.account_id = ?
+		UNION SELECT v.id FROM volunteers v WHERE v.community_id = ? AND v.resident_id = ?
+		UNION SELECT v.id FROM consents c JOIN volunteers v ON v.id = c.volunteer_id
+			WHERE c.guardian_resident_id = ? AND c.kind = 'guardian' AND c.withdrawn_at IS NULL AND v.community_id = ?
+		ORDER BY 1`, cid, r.account, cid, r.resident, r.resident, cid)
 	if err != nil {
 		return a, fmt.Errorf("volunteers: own: %w", err)
 	}
