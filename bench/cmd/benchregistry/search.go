@@ -283,8 +283,9 @@ func searchLoop(ctx context.Context, a *app.App, cid int64, s *sample, f flags, 
 			return d, nil
 		case bareName:
 			q := prefix(rnd, s.names[rnd.IntN(len(s.names))])
+			c := byteOrder(a.DB.Dialect()) // the name index compares bytes
 			return bareQuery(ctx, a, `SELECT r.id, r.name FROM residents r WHERE r.community_id = ? AND r.moved_out_at IS NULL
-				AND r.name >= ? AND r.name < ? ORDER BY r.name LIMIT ?`, cid, q, q+"\U0010FFFF", f.limit)
+				AND r.name`+c+` >= ? AND r.name`+c+` < ? ORDER BY r.name`+c+` LIMIT ?`, cid, q, q+"\U0010FFFF", f.limit)
 		case bareID:
 			return bareQuery(ctx, a, `SELECT r.id, r.name FROM residents r WHERE r.community_id = ? AND r.id_bidx = ?`, cid, s.bidx[rnd.IntN(len(s.bidx))])
 		}
