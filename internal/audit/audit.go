@@ -67,8 +67,29 @@ func nullID(id int64) any {
 // Record appends e. e.At must be set by the caller's clock; Result defaults
 // to OK.
 func Record(ctx context.Context, q db.Querier, e Entry) error {
+	args, err := e.Args()
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO audit_log `+Columns+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Columns are audit_log's columns in the order of Args.
+const Columns = `(at, actor_id, actor_name, role, community_id, action, object_type, object_id, fields, result, client_addr, request_id, detail)`
+
+// PGTyped are placeholders for Args with the types PostgreSQL cannot
+// infer in an INSERT ... SELECT: for a caller that writes its change and
+// the entry in one statement (a data-modifying WITH), so that both or
+// neither are kept at one round trip.
+const PGTyped = `?::timestamptz, ?::bigint, ?, ?, ?::bigint, ?, ?, ?, ?, ?, ?, ?, ?`
+
+// Args are the values Record writes, cleaned and defaulted.
+func (e Entry) Args() ([]any, error) {
 	if e.Action == "" {
-		return fmt.Errorf("audit: entry without action")
+		return nil, fmt.Errorf("audit: entry without action")
 	}
 	if e.Result == "" {
 		e.Result = OK
@@ -76,16 +97,9 @@ func Record(ctx context.Context, q db.Querier, e Entry) error {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
-	_, err := q.Exec(ctx, `INSERT INTO audit_log
-		(at, actor_id, actor_name, role, community_id, action, object_type, object_id, fields, result, client_addr, request_id, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.At.UTC(), nullID(e.ActorID), clean(e.ActorName, 100), e.Role, nullID(e.CommunityID),
+	return []any{e.At.UTC(), nullID(e.ActorID), clean(e.ActorName, 100), e.Role, nullID(e.CommunityID),
 		e.Action, e.ObjectType, clean(e.ObjectID, 100), strings.Join(e.Fields, ","), e.Result,
-		clean(e.ClientAddr, 100), clean(e.RequestID, 64), clean(e.Detail, 500))
-	if err != nil {
-		return fmt.Errorf("audit: record %s: %w", e.Action, err)
-	}
-	return nil
+		clean(e.ClientAddr, 100), clean(e.RequestID, 64), clean(e.Detail, 500)}, nil
 }
 
 // Filter selects entries for List. Zero values do not filter.

@@ -3,6 +3,7 @@ package volunteers
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/linli/linli/internal/accounts"
@@ -258,4 +259,108 @@ func (s *Service) Accounts(ctx context.Context, q interface {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// ActsFor resolves whom actor acts for on something of team in community
+// cid (a sign-up, a cancellation): volunteer vid, or with vid 0 the
+// actor's own record. The office and the team's leaders act for anyone
+// of the community, the others for themselves and the children they are
+// guardian of, the same three ways as AccessOf's Own. Anything else is
+// not found.
+//
+// It asks the database one question, anchored on the volunteer's key: a
+// sign-up runs it on every request (inside EligibleFor), and AccessOf
+// would read every record the actor owns plus their resident first.
+func (s *Service) ActsFor(ctx context.Context, actor *accounts.Principal, cid, team, vid int64) (int64, error) {
+	cond, args, err := actsFor(actor, cid, team, vid)
+	if err != nil {
+		return 0, err
+	}
+	var id, in int64
+	err = s.db.QueryRow(ctx, `SELECT v.id, v.community_id FROM volunteers v WHERE `+cond, args...).Scan(&id, &in)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && in != cid) {
+		return 0, apperr.NotFoundErr()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("volunteers: acts for: %w", err)
+	}
+	return id, nil
+}
+
+// actsFor is ActsFor's test as a condition over the alias v
+// (volunteers), for a query that reads more of the volunteer at once.
+// The grants alone answer not found for an actor outside the community.
+// The caller checks that the row is of community cid: the condition
+// names the volunteer by key alone, because with the community beside it
+// PostgreSQL may walk the (community, ...) index instead of the key.
+func actsFor(actor *accounts.Principal, cid, team, vid int64) (string, []any, error) {
+	if actor == nil {
+		return "", nil, apperr.NotFoundErr()
+	}
+	member, anyone := actor.System, actor.System
+	for _, g := range actor.Grants {
+		if g.CommunityID != cid {
+			continue
+		}
+		member = true
+		switch g.Role {
+		case accounts.Admin, accounts.Worker:
+			anyone = true
+		case accounts.Leader:
+			anyone = anyone || (team != 0 && g.TeamID == team)
+		}
+	}
+	switch {
+	case !member:
+		return "", nil, apperr.NotFoundErr()
+	case vid == 0:
+		// One's own record: by account, or by the resident one lives as.
+		return `v.id = (SELECT o.id FROM volunteers o WHERE o.community_id = ? AND o.account_id = ?
+			UNION SELECT o.id FROM residents me JOIN volunteers o ON o.resident_id = me.id
+				WHERE me.community_id = ? AND me.account_id = ? AND me.moved_out_at IS NULL AND o.community_id = ?
+			ORDER BY 1 LIMIT 1)`, []any{cid, actor.AccountID, cid, actor.AccountID, cid}, nil
+	case anyone:
+		return `v.id = ?`, []any{vid}, nil
+	default:
+		return `v.id = ? AND (v.account_id = ?
+			OR EXISTS (SELECT 1 FROM residents me WHERE me.id = v.resident_id AND me.account_id = ? AND me.moved_out_at IS NULL)
+			OR EXISTS (SELECT 1 FROM consents g JOIN residents me ON me.id = g.guardian_resident_id
+				WHERE g.volunteer_id = v.id AND g.kind = 'guardian' AND g.withdrawn_at IS NULL
+				AND me.community_id = ? AND me.account_id = ? AND me.moved_out_at IS NULL))`,
+			[]any{vid, actor.AccountID, actor.AccountID, cid, actor.AccountID}, nil
+	}
+}
+
+// Office reports whether actor works in community cid's office (an admin
+// or a worker there, or the system), from the grants alone.
+func Office(actor *accounts.Principal, cid int64) bool {
+	if actor == nil {
+		return false
+	}
+	if actor.System {
+		return true
+	}
+	for _, g := range actor.Grants {
+		if g.CommunityID == cid && (g.Role == accounts.Admin || g.Role == accounts.Worker) {
+			return true
+		}
+	}
+	return false
+}
+
+// Member reports whether actor holds any grant in community cid (or is
+// the system), from the grants alone.
+func Member(actor *accounts.Principal, cid int64) bool {
+	if actor == nil {
+		return false
+	}
+	if actor.System {
+		return true
+	}
+	for _, g := range actor.Grants {
+		if g.CommunityID == cid {
+			return true
+		}
+	}
+	return false
 }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/registry"
 )
 
 // Member roles in a team.
@@ -23,6 +25,7 @@ const (
 // Eligibility is the outcome of the age and consent rules for one person
 // and one team or activity.
 type Eligibility struct {
+	VolunteerID int64
 	Age         int
 	Accompanied bool // under the accompany age: the guardian comes along
 }
@@ -31,63 +34,107 @@ type Eligibility struct {
 // range [minAge, maxAge] (nil: the community's default minimum, no
 // maximum), on date on. It is the one check teams and activities share.
 func (s *Service) Eligible(ctx context.Context, q db.Querier, id int64, minAge, maxAge *int, on time.Time) (Eligibility, error) {
-	var cid int64
-	var status string
-	var rid sql.NullInt64
-	var birth sql.NullString
-	err := q.QueryRow(ctx, `SELECT community_id, status, resident_id, birth_date FROM volunteers WHERE id = ?`, id).Scan(&cid, &status, &rid, &birth)
+	return s.eligible(ctx, q, `v.id = ?`, []any{id}, Ask{MinAge: minAge, MaxAge: maxAge, On: on})
+}
+
+// Ask is what EligibleFor checks: whom the actor acts for (Volunteer, 0:
+// their own record) on something of Team in Community, with its age range
+// and date; TeamOnly when only the team's members on that date may come.
+type Ask struct {
+	Community, Team, Volunteer int64
+	MinAge, MaxAge             *int
+	On                         time.Time
+	TeamOnly                   bool
+}
+
+// EligibleFor is ActsFor, the team-only rule and Eligible in one query:
+// a sign-up asks all three on every request, and on PostgreSQL each
+// question is a network round trip.
+func (s *Service) EligibleFor(ctx context.Context, actor *accounts.Principal, a Ask) (Eligibility, error) {
+	cond, args, err := actsFor(actor, a.Community, a.Team, a.Volunteer)
+	if err != nil {
+		return Eligibility{}, err
+	}
+	return s.eligible(ctx, s.db, cond, args, a)
+}
+
+// eligible reads, in one round trip, everything the rules need about the
+// volunteer that cond picks (over the alias v): their record, their
+// resident record, the community's age rules, the live consents and, for
+// a team-only activity, the membership.
+func (s *Service) eligible(ctx context.Context, q db.Querier, cond string, condArgs []any, a Ask) (Eligibility, error) {
+	var (
+		cid, resident, vid     int64
+		status, birth          string
+		rBirth, rChild         string
+		found, movedOut, rules bool
+		ar                     AgeRules
+		consents, guardian     int
+		member                 int
+	)
+	day := a.On.In(clock.Shanghai).Format(time.DateOnly)
+	args := append([]any{a.Team, day, day}, condArgs...)
+	err := q.QueryRow(ctx, `SELECT v.id, v.community_id, v.status, COALESCE(v.birth_date, ''), COALESCE(v.resident_id, 0),
+		r.id IS NOT NULL, `+registry.BirthColumns+`,
+		ar.community_id IS NOT NULL, COALESCE(ar.min_age, 0), COALESCE(ar.accompany_under, 0), COALESCE(ar.consent_under, 0),
+		(SELECT count(*) FROM consents c WHERE c.volunteer_id = v.id AND c.kind = 'general' AND c.withdrawn_at IS NULL),
+		(SELECT count(*) FROM consents c WHERE c.volunteer_id = v.id AND c.kind = 'guardian' AND c.withdrawn_at IS NULL),
+		(SELECT count(*) FROM team_members m WHERE m.team_id = ? AND m.volunteer_id = v.id AND m.joined_on <= ? AND (m.left_on IS NULL OR m.left_on >= ?))
+		FROM volunteers v
+		LEFT JOIN residents r ON r.id = v.resident_id AND r.community_id = v.community_id
+		LEFT JOIN age_rules ar ON ar.community_id = v.community_id
+		WHERE `+cond, args...).Scan(&vid, &cid, &status, &birth, &resident, &found, &rBirth, &rChild, &movedOut,
+		&rules, &ar.MinAge, &ar.AccompanyUnder, &ar.ConsentUnder, &consents, &guardian, &member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Eligibility{}, apperr.NotFoundErr()
 	}
 	if err != nil {
 		return Eligibility{}, fmt.Errorf("volunteers: eligible: %w", err)
 	}
+	if a.Community != 0 && cid != a.Community {
+		// Someone else's volunteer: not found, before any rule says more.
+		return Eligibility{}, apperr.NotFoundErr()
+	}
+	if a.TeamOnly && member == 0 {
+		return Eligibility{}, apperr.New(apperr.Invalid, "activity.team_only")
+	}
 	if status != "active" {
 		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.inactive")
 	}
-	b := birth.String
-	if rid.Valid {
-		p, ok, err := s.reg.Person(ctx, cid, rid.Int64)
-		if err != nil {
-			return Eligibility{}, err
-		}
-		if !ok || p.MovedOut {
+	b := birth
+	if resident != 0 {
+		if !found || movedOut {
 			return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.moved_out")
 		}
-		b = p.BirthDate
+		if b, err = s.reg.BirthDate(cid, rBirth, rChild); err != nil {
+			return Eligibility{}, err
+		}
 	}
-	age := ageOn(b, on)
+	age := ageOn(b, a.On)
 	if age < 0 {
 		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.birth.unknown")
 	}
-	rules, err := s.AgeRules(ctx, cid)
-	if err != nil {
-		return Eligibility{}, err
+	if !rules {
+		ar = DefaultAgeRules
 	}
-	low := rules.MinAge
-	if minAge != nil {
-		low = *minAge
+	low := ar.MinAge
+	if a.MinAge != nil {
+		low = *a.MinAge
 	}
-	if age < low || (maxAge != nil && age > *maxAge) {
+	if age < low || (a.MaxAge != nil && age > *a.MaxAge) {
 		hi := -1
-		if maxAge != nil {
-			hi = *maxAge
+		if a.MaxAge != nil {
+			hi = *a.MaxAge
 		}
 		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside").With(map[string]any{"age": age, "min": low, "max": hi})
-	}
-	var consents, guardian int
-	if err := q.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'general' AND withdrawn_at IS NULL),
-		(SELECT count(*) FROM consents WHERE volunteer_id = ? AND kind = 'guardian' AND withdrawn_at IS NULL)`, id, id).Scan(&consents, &guardian); err != nil {
-		return Eligibility{}, fmt.Errorf("volunteers: consents: %w", err)
 	}
 	if consents == 0 {
 		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.consent.missing")
 	}
-	if age < rules.ConsentUnder && guardian == 0 {
+	if age < ar.ConsentUnder && guardian == 0 {
 		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.guardian.consent_missing")
 	}
-	return Eligibility{Age: age, Accompanied: age < rules.AccompanyUnder}, nil
+	return Eligibility{VolunteerID: vid, Age: age, Accompanied: age < ar.AccompanyUnder}, nil
 }
 
 // leads reports whether the actor may manage team id's members: the
