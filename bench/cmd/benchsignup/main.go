@@ -79,7 +79,12 @@ func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, "benchsignup: "+f
 // In the "hot" pattern every connection signs people up for the same
 // date until everyone is on it, then the next date: the rush when a
 // popular activity opens, all on one row. In the "spread" pattern
-// consecutive requests go to different dates.
+// consecutive requests go to different dates and different people.
+//
+// Until 2026-12-01 "spread" kept the person and moved the date: the 16
+// connections signed one volunteer up for 16 dates at the same instant,
+// which no real load does, and on PostgreSQL every one of them share-
+// locked that volunteer's row for its foreign key at once.
 type pairs struct {
 	next   atomic.Int64
 	occ    []int64
@@ -94,7 +99,10 @@ func (p *pairs) take() (occ, vol int64, ok bool) {
 		return 0, 0, false
 	}
 	if p.spread {
-		return p.occ[i%no], p.vols[i/no], true
+		// Date d takes volunteers q+d (mod nv) for q = 0, 1, ...: each
+		// pair once, and the next request is the next date and person.
+		d, q := i%no, i/no
+		return p.occ[d], p.vols[(q+d)%nv], true
 	}
 	return p.occ[i/nv], p.vols[i%nv], true
 }

@@ -14,3 +14,10 @@ ALTER TABLE signups DROP CONSTRAINT signups_community_id_fkey;
 ALTER TABLE signups DROP CONSTRAINT signups_occurrence_id_fkey;
 ALTER TABLE signups ADD CONSTRAINT signups_occurrence_community_fkey
     FOREIGN KEY (occurrence_id, community_id) REFERENCES occurrences(id, community_id);
+
+-- Who signed someone up is kept like the audit log keeps its actors: by
+-- id, without a key. Accounts are never deleted (they are disabled), and
+-- the key share-locked the worker's account row for every sign-up they
+-- made, which a worker signing up a class at once turned into the same
+-- pile-up on one row.
+ALTER TABLE signups DROP CONSTRAINT signups_signed_by_fkey;
