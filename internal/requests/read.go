@@ -264,7 +264,7 @@ func (s *Service) handlerNames(ctx context.Context, vs []*Request) error {
 		case HandlerOrganisation:
 			q = `SELECT name FROM organisations WHERE id = ?`
 		case HandlerVolunteer:
-			q = `SELECT name FROM volunteers WHERE id = ?`
+			q = `SELECT COALESCE(NULLIF(name, ''), number) FROM volunteers WHERE id = ?`
 		case HandlerAccount:
 			q = `SELECT display_name FROM accounts WHERE id = ?`
 		default:
@@ -285,7 +285,7 @@ type Filter struct {
 	CategoryID  int64
 	GridID      int64
 	Handler     *Handler // kind and id; a kind with id 0 filters by kind
-	Limit       int      // default 50, at most 200
+	Limit       int      // default 50, at most 500
 	Offset      int
 }
 
@@ -354,8 +354,8 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	switch {
 	case limit == 0:
 		limit = 50
-	case limit > 200:
-		limit = 200
+	case limit > 500:
+		limit = 500
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+rowColumns+rowJoins+w+` ORDER BY q.created_at DESC, q.id DESC LIMIT ? OFFSET ?`,
 		append(args, limit, f.Offset)...)
@@ -388,8 +388,9 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	return page, nil
 }
 
-// Get opens one request with the requester's name in full (the phone
-// masked) and its links, and writes one audit entry (request.view)
+// Get opens one request with the requester's name in full for the office
+// and the requester (masked for a handler; the phone masked for all) and
+// its links, and writes one audit entry (request.view)
 // naming the personal fields shown, as the registry does for a resident.
 func (s *Service) Get(ctx context.Context, actor *accounts.Principal, id int64) (*Request, error) {
 	r, _, rel, err := s.find(ctx, actor, id)
@@ -412,7 +413,11 @@ func (s *Service) fullView(ctx context.Context, r *row, rel relation) (*Request,
 	if err != nil {
 		return nil, err
 	}
-	v := s.view(r, rel, who[r.id], true)
+	// A handler outside the office (a partner's staff, a team leader, a
+	// volunteer) sees the name masked, as the registry's field table
+	// keeps residents' names from them; to call back they reveal the
+	// phone, audited.
+	v := s.view(r, rel, who[r.id], rel.office || rel.requester)
 	if err := s.handlerNames(ctx, []*Request{v}); err != nil {
 		return nil, err
 	}
