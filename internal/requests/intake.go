@@ -143,6 +143,10 @@ func (s *Service) Submit(ctx context.Context, actor *accounts.Principal, cid int
 		switch {
 		case !ok || p.MovedOut:
 			v.Add("resident_id", "request.resident.unknown", nil)
+		case !self && !rc.office && !slices.Contains(rc.grids, p.GridID):
+			// A grid worker registers for the residents of its grids, the
+			// ones the registry shows it; others are not found.
+			v.Add("resident_id", "request.resident.unknown", nil)
 		case in.HouseholdID == 0 && in.BuildingID == 0 && in.Address == "":
 			in.HouseholdID = p.HouseholdID // where the resident lives
 		}
@@ -195,7 +199,10 @@ func (s *Service) Submit(ctx context.Context, actor *accounts.Principal, cid int
 	if err != nil {
 		return nil, err
 	}
-	return s.fullView(ctx, r, rc2.relationTo(r))
+	// The name is shown whole to whoever typed it (a free contact) or is
+	// it (a resident for themself); a registry resident's is read whole
+	// by Get, audited.
+	return s.fullView(ctx, r, rc2.relationTo(r), self || in.ResidentID == 0)
 }
 
 // checkPlace validates the place of in against community cid.

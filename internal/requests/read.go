@@ -397,7 +397,11 @@ func (s *Service) Get(ctx context.Context, actor *accounts.Principal, id int64) 
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.fullView(ctx, r, rel)
+	// A handler outside the office (a partner's staff, a team leader, a
+	// volunteer) sees the name masked, as the registry's field table
+	// keeps residents' names from them; to call back they reveal the
+	// phone, audited.
+	v, err := s.fullView(ctx, r, rel, rel.office || rel.requester)
 	if err != nil {
 		return nil, err
 	}
@@ -407,17 +411,14 @@ func (s *Service) Get(ctx context.Context, actor *accounts.Principal, id int64) 
 	return v, nil
 }
 
-// fullView is Get's view without the audit entry.
-func (s *Service) fullView(ctx context.Context, r *row, rel relation) (*Request, error) {
+// fullView is one request with its handler's name and its links;
+// fullName shows the requester's name whole (the caller audits that).
+func (s *Service) fullView(ctx context.Context, r *row, rel relation, fullName bool) (*Request, error) {
 	who, err := s.requesters(ctx, r.cid, []*row{r})
 	if err != nil {
 		return nil, err
 	}
-	// A handler outside the office (a partner's staff, a team leader, a
-	// volunteer) sees the name masked, as the registry's field table
-	// keeps residents' names from them; to call back they reveal the
-	// phone, audited.
-	v := s.view(r, rel, who[r.id], rel.office || rel.requester)
+	v := s.view(r, rel, who[r.id], fullName)
 	if err := s.handlerNames(ctx, []*Request{v}); err != nil {
 		return nil, err
 	}

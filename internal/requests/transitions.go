@@ -43,7 +43,8 @@ type event struct {
 }
 
 // Do takes one step of request id's life cycle for the actor and
-// returns the request as it is afterwards. Refused, in this order: an
+// returns the request as it is afterwards (the requester's name masked
+// unless the actor is the requester). Refused, in this order: an
 // unknown action (Invalid), a request outside the actor's reach
 // (NotFound), a step of a side the actor is not on (Forbidden), a step
 // the machine does not allow from the current status (Conflict,
@@ -185,7 +186,10 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 	if err != nil {
 		return nil, err
 	}
-	return s.fullView(ctx, after, rc.relationTo(after))
+	// The answer to a step shows the requester's name masked (whole
+	// only to the requester): reading it whole is Get's, audited.
+	rel = rc.relationTo(after)
+	return s.fullView(ctx, after, rel, rel.requester)
 }
 
 // event appends one row to request id's timeline.
