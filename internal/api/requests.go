@@ -43,6 +43,8 @@ var requestSteps = []struct {
 func (a *API) requestRoutes() {
 	r := a.Router
 	r.Handle("GET /api/v1/request-categories", policy.RequestsRead, a.requestCategories)
+	r.Handle("POST /api/v1/request-categories", policy.RequestCategories, a.addRequestCategory)
+	r.Handle("PATCH /api/v1/request-categories/{id}", policy.RequestCategories, a.updateRequestCategory)
 	r.Handle("GET /api/v1/requests", policy.RequestsRead, a.listRequests)
 	r.Handle("POST /api/v1/requests", policy.RequestsIntake, a.submitRequest)
 	r.Handle("GET /api/v1/requests/{id}", policy.RequestsRead, a.getRequest)
@@ -63,6 +65,44 @@ func (a *API) requestCategories(w http.ResponseWriter, r *http.Request, p *accou
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, httpx.NewList(cats, len(cats), httpx.Page{Page: 1, PerPage: max(1, len(cats))}))
+	return nil
+}
+
+func (a *API) addRequestCategory(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	cid, err := community(r, p)
+	if err != nil {
+		return err
+	}
+	var in requests.CategoryInput
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := a.Requests.AddCategory(r.Context(), p, cid, in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+func (a *API) updateRequestCategory(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := community(r, p)
+	if err != nil {
+		return err
+	}
+	var ch requests.CategoryChange
+	if err := httpx.DecodeJSON(r, &ch); err != nil {
+		return err
+	}
+	c, err := a.Requests.UpdateCategory(r.Context(), p, cid, id, ch)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
 }
 

@@ -39,6 +39,17 @@ func requestsThroughTheAPI(t *testing.T, s *server.Server) {
 	for _, c := range cats.Items {
 		cat[c.Code] = c.ID
 	}
+	// The office manages the tree; others are refused by the policy.
+	if st, b := s.Do(t, "POST", "/api/v1/request-categories", worker, map[string]any{"parent_id": cat["heating"], "code": "radiators",
+		"name_zh": "暖气片", "name_en": "Radiators", "public": true}); st != 201 || !strings.Contains(string(b), `"parent_id":`) {
+		t.Errorf("add category: %d %s", st, b)
+	}
+	if st, _ := s.Do(t, "POST", "/api/v1/request-categories", leader, map[string]any{"code": "x", "name_zh": "x", "name_en": "x"}); st != 403 {
+		t.Errorf("leader adds a category: %d", st)
+	}
+	if st, b := s.Do(t, "PATCH", fmt.Sprintf("/api/v1/request-categories/%d", cat["dispute"]), worker, map[string]any{"public": true}); st != 422 || !strings.Contains(string(b), "不能公开") {
+		t.Errorf("publish disputes: %d %s", st, b)
+	}
 	count := func() int {
 		var n int
 		if err := s.DB.QueryRow(ctx, `SELECT count(*) FROM requests`).Scan(&n); err != nil {

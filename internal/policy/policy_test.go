@@ -145,6 +145,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.RequestsManage:    {accounts.Admin, accounts.Worker, accounts.Grid},
 		policy.RequestsHandle:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
 		policy.RequestsCallback:  {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
+		policy.RequestCategories: {accounts.Admin, accounts.Worker},
 		policy.RequestsReveal:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
 	}
 	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.FeedRead, policy.StoriesRead}
