@@ -111,7 +111,7 @@ var notRegistry = []string{
 	// reason (audited); tested in internal/requests (scope_test.go,
 	// requests_test.go) and api's TestRequestsThroughTheAPI.
 	"GET /api/v1/request-categories", "POST /api/v1/request-categories", "PATCH /api/v1/request-categories/{id}", "GET /api/v1/requests", "POST /api/v1/requests", "GET /api/v1/requests/{id}",
-	"GET /api/v1/requests/{id}/timeline", "POST /api/v1/requests/{id}/reveal", "POST /api/v1/requests/{id}/accept",
+	"GET /api/v1/requests/{id}/timeline", "POST /api/v1/requests/{id}/reveal", "POST /api/v1/requests/{id}/links", "POST /api/v1/requests/{id}/accept",
 	"POST /api/v1/requests/{id}/reject", "POST /api/v1/requests/{id}/merge", "POST /api/v1/requests/{id}/dispatch",
 	"POST /api/v1/requests/{id}/sign", "POST /api/v1/requests/{id}/return", "POST /api/v1/requests/{id}/progress",
 	"POST /api/v1/requests/{id}/extension", "POST /api/v1/requests/{id}/extension/approve",

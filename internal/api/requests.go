@@ -50,6 +50,7 @@ func (a *API) requestRoutes() {
 	r.Handle("GET /api/v1/requests/{id}", policy.RequestsRead, a.getRequest)
 	r.Handle("GET /api/v1/requests/{id}/timeline", policy.RequestsRead, a.requestTimeline)
 	r.Handle("POST /api/v1/requests/{id}/reveal", policy.RequestsReveal, a.revealRequester)
+	r.Handle("POST /api/v1/requests/{id}/links", policy.RequestsManage, a.linkRequest)
 	for _, st := range requestSteps {
 		r.Handle("POST /api/v1/requests/{id}/"+st.path, st.policy, a.requestStep(st.action))
 	}
@@ -207,6 +208,25 @@ func (a *API) revealRequester(w http.ResponseWriter, r *http.Request, p *account
 		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"field": "requester_phone", "value": phone})
+	return nil
+}
+
+func (a *API) linkRequest(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		LinkedID int64 `json:"linked_id"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	req, err := a.Requests.Link(r.Context(), p, id, in.LinkedID)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, req)
 	return nil
 }
 

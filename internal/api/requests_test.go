@@ -180,6 +180,12 @@ func requestsThroughTheAPI(t *testing.T, s *server.Server) {
 			t.Errorf("list: %d %s, want total %d", st, b, c.want)
 		}
 	}
+	if st, b := s.Do(t, "POST", path("links"), worker, map[string]any{"linked_id": own.ID}); st != 200 || !strings.Contains(string(b), `"kind":"related"`) {
+		t.Errorf("link: %d %s", st, b)
+	}
+	if st, _ := s.Do(t, "POST", path("links"), partner, map[string]any{"linked_id": own.ID}); st != 403 {
+		t.Errorf("partner links: %d", st)
+	}
 	if st, _ := s.Do(t, "GET", "/api/v1/requests?status=lost", worker, nil); st != 422 {
 		t.Errorf("unknown status filter: %d", st)
 	}

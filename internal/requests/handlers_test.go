@@ -11,6 +11,7 @@ import (
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/requests"
 	"github.com/linli/linli/internal/testkit/dbtest"
+	"github.com/linli/linli/internal/testkit/fixture"
 )
 
 // TestVolunteerAndExtension: a request dispatched to one volunteer is
@@ -117,4 +118,60 @@ func TestNumbersByYear(t *testing.T) {
 
 func gridGrant(cid, grid int64) accounts.Grant {
 	return accounts.Grant{Role: accounts.Grid, CommunityID: cid, GridID: grid}
+}
+
+// TestLinks: the office links related requests once; a request it cannot
+// see, itself or nothing are refused; a handler may not link.
+func TestLinks(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		worker := w.A.Worker.Principal()
+		a, b := w.submit(t, "楼上漏水"), w.submit(t, "天花板渗水")
+		r, err := w.s.Link(ctx, worker, b.ID, a.ID)
+		if err != nil || len(r.Links) != 1 || r.Links[0].ID != a.ID || r.Links[0].Kind != "related" {
+			t.Fatalf("link: %+v %v", r, err)
+		}
+		if _, err := w.s.Link(ctx, worker, a.ID, b.ID); err != nil {
+			t.Fatalf("linking again: %v", err)
+		}
+		if n := fixture.Count(t, d, "request_links"); n != 1 {
+			t.Fatalf("%d links", n)
+		}
+		for _, other := range []int64{0, a.ID, 999999} {
+			_, err := w.s.Link(ctx, worker, a.ID, other)
+			wantErr(t, err, apperr.Invalid, "request.link.target")
+		}
+		// Grid 1's worker cannot link to a request of grid 2.
+		in := requests.Input{Channel: requests.ChannelPhone, Kind: requests.KindHelp, CategoryID: w.cats["water"], BuildingID: w.b2,
+			Description: "二号楼漏水", ContactName: "吴女士", ContactPhone: "13900008888"}
+		g2, err := w.s.Submit(ctx, worker, w.A.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.s.Link(ctx, w.A.Grid.Principal(), a.ID, g2.ID)
+		wantErr(t, err, apperr.Invalid, "request.link.target")
+		// The resident may not link, nor name another flat than her own.
+		own, err := w.s.Submit(ctx, w.A.Resident.Principal(), w.A.ID, requests.Input{Kind: requests.KindHelp, CategoryID: w.cats["water"],
+			Description: "厨房漏水", HouseholdID: w.h1})
+		if err != nil || own.HouseholdID != w.h1 {
+			t.Fatalf("own flat: %+v %v", own, err)
+		}
+		_, err = w.s.Link(ctx, w.A.Resident.Principal(), own.ID, a.ID)
+		wantErr(t, err, apperr.Forbidden, "")
+		var other int64
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			var err error
+			other, err = w.reg.NewLoader(tx, w.A.ID).Household(ctx, w.b1, "1", "201", "")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = w.s.Submit(ctx, w.A.Resident.Principal(), w.A.ID, requests.Input{Kind: requests.KindHelp, CategoryID: w.cats["water"],
+			Description: "楼上漏水", HouseholdID: other})
+		if e := apperr.From(err); e.Fields["household_id"].Key != "request.place.unknown" {
+			t.Fatalf("resident names another flat: %v", err)
+		}
+	})
 }

@@ -151,6 +151,20 @@ func (s *Service) Submit(ctx context.Context, actor *accounts.Principal, cid int
 			in.HouseholdID = p.HouseholdID // where the resident lives
 		}
 	}
+	if self && in.HouseholdID != 0 && rc.resident != 0 {
+		// A resident names their own flat, or a building or an address
+		// (the flat upstairs that leaks is "2号楼3单元" to them): not
+		// other households, whose addresses the registry keeps.
+		p, _, err := s.reg.Person(ctx, cid, rc.resident)
+		if err != nil {
+			return nil, err
+		}
+		if in.HouseholdID != p.HouseholdID {
+			v.Add("household_id", "request.place.unknown", nil)
+		}
+	} else if self && in.HouseholdID != 0 {
+		v.Add("household_id", "request.place.unknown", nil)
+	}
 	if pl, err = s.checkPlace(ctx, cid, in, &v); err != nil {
 		return nil, err
 	}

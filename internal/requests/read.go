@@ -251,10 +251,15 @@ func (s *Service) view(r *row, rel relation, q requester, fullName bool) *Reques
 	return v
 }
 
-// handlerNames fills the handlers' names of vs (all of community cid).
+// handlerNames fills the handlers' names of vs, one lookup per handler.
 func (s *Service) handlerNames(ctx context.Context, vs []*Request) error {
+	names := map[Handler]string{}
 	for _, v := range vs {
 		if v.Handler == nil {
+			continue
+		}
+		if n, ok := names[*v.Handler]; ok {
+			v.Handler.Name = n
 			continue
 		}
 		var q string
@@ -270,9 +275,11 @@ func (s *Service) handlerNames(ctx context.Context, vs []*Request) error {
 		default:
 			continue
 		}
+		key := *v.Handler
 		if err := s.db.QueryRow(ctx, q, v.Handler.ID).Scan(&v.Handler.Name); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("requests: handler name: %w", err)
 		}
+		names[key] = v.Handler.Name
 	}
 	return nil
 }

@@ -26,6 +26,8 @@
 //	r, _ = svc.Get(ctx, actor, id)
 //	events, _ := svc.Timeline(ctx, actor, id)
 //	phone, _ := svc.RevealPhone(ctx, actor, id, "回访核实")
+//	r, _ = svc.Link(ctx, actor, id, otherID) // related requests
+//	c, _ := svc.AddCategory(ctx, actor, cid, requests.CategoryInput{...}) // the office
 //
 //	// Every transition is one call to Do with the action's name; the
 //	// table in machine.go says which status each starts from and ends in,

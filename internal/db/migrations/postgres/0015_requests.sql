@@ -71,6 +71,7 @@ CREATE INDEX requests_grid ON requests(grid_id, status);
 CREATE INDEX requests_handler ON requests(handler_kind, handler_id, status);
 CREATE INDEX requests_resident ON requests(resident_id);
 CREATE INDEX requests_requester ON requests(requester_account_id);
+CREATE INDEX requests_created_by ON requests(created_by);
 CREATE INDEX requests_building ON requests(building_id, category_id, status);
 
 -- The timeline: one row per transition, numbered per request. actor_id
