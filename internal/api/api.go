@@ -23,6 +23,7 @@ import (
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/requests"
 	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
 	"github.com/linli/linli/internal/volunteers"
@@ -44,6 +45,7 @@ type Deps struct {
 	Activities *activities.Service
 	Feeds      *feeds.Service
 	Stories    *stories.Service
+	Requests   *requests.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/requests"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/sheets"
 	"github.com/linli/linli/internal/stories"
@@ -64,6 +65,7 @@ type App struct {
 	Activities *activities.Service
 	Feeds      *feeds.Service
 	Stories    *stories.Service
+	Requests   *requests.Service
 	Web        *web.Web
 	API        *api.API
 	Handler    http.Handler
@@ -129,6 +131,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	// Photos live apart from other files: their own directory under the
 	// data directory, never served as-is (see stories.OpenPhoto).
 	a.Stories = stories.New(d, o.Clock, a.Volunteers, &files.Store{Dir: filepath.Join(cfg.DataDir, "photos")})
+	a.Requests = requests.New(d, keys, o.Clock, a.Registry, a.Notify)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
@@ -176,7 +179,7 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, Stories: a.Stories, PublicURL: a.Config.PublicURL})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, Stories: a.Stories, Requests: a.Requests, PublicURL: a.Config.PublicURL})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial

@@ -88,6 +88,13 @@ const (
 	Static            Action = "static"
 	Prefs             Action = "prefs"
 	APIDoc            Action = "api.doc"
+	RequestsRead      Action = "requests.read"
+	RequestsIntake    Action = "requests.intake"
+	RequestsManage    Action = "requests.manage"
+	RequestsHandle    Action = "requests.handle"
+	RequestsCallback  Action = "requests.callback"
+	RequestsReveal    Action = "requests.reveal"
+	RequestCategories Action = "requests.categories"
 )
 
 var (
@@ -184,6 +191,18 @@ var Rules = map[Action]Rule{
 	// The places activities are held at are the office's list; everyone
 	// in the community reads it (activities.read) to choose from it.
 	PlacesManage: {Roles: office, Doc: "add, rename, resize and retire the community's places"},
+	// Residents' requests: the service narrows every row to the actor's
+	// reach and each step to its side (requests.reach): the office all
+	// of its community, a grid worker its grids', a handler (team leader,
+	// volunteer, partner staff) what is dispatched to it, a resident
+	// their own. Rows outside the reach answer not found.
+	RequestsRead:      {Roles: community, Doc: "residents' requests and their timelines within one's reach"},
+	RequestsIntake:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident}, Doc: "register a request (a resident: their own; the office and grid workers: anyone's)"},
+	RequestsManage:    {Roles: registryStaff, Doc: "accept, reject, merge, dispatch, decide extensions, verify or send back a request (a grid worker: their grids')"},
+	RequestsHandle:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "sign for, return, report progress on, ask more time for and submit the result of a request dispatched to one"},
+	RequestsCallback:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident}, Doc: "answer the callback of a request or reopen it (a resident: their own; the office on their behalf)"},
+	RequestCategories: {Roles: office, Doc: "add, rename, publish and retire the community's request categories"},
+	RequestsReveal:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "unmask a requester's phone, with a reason (audited; a handler: what is dispatched to it)"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

@@ -140,6 +140,13 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.MeUpdate:          all,
 		policy.Notifications:     all,
 		policy.NotificationsMark: all,
+		policy.RequestsRead:      community,
+		policy.RequestsIntake:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
+		policy.RequestsManage:    {accounts.Admin, accounts.Worker, accounts.Grid},
+		policy.RequestsHandle:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
+		policy.RequestsCallback:  {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
+		policy.RequestCategories: {accounts.Admin, accounts.Worker},
+		policy.RequestsReveal:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
 	}
 	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.FeedRead, policy.StoriesRead}
 	for _, a := range public {
