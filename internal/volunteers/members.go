@@ -69,11 +69,10 @@ func (s *Service) Eligible(ctx context.Context, q db.Querier, id int64, minAge, 
 		low = *minAge
 	}
 	if age < low || (maxAge != nil && age > *maxAge) {
-		hi := -1
 		if maxAge != nil {
-			hi = *maxAge
+			return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside_range").With(map[string]any{"age": age, "min": low, "max": *maxAge})
 		}
-		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside").With(map[string]any{"age": age, "min": low, "max": hi})
+		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside").With(map[string]any{"age": age, "min": low, "max": -1})
 	}
 	var consents, guardian int
 	if err := q.QueryRow(ctx, `SELECT
