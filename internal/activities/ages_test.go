@@ -2,7 +2,6 @@ package activities_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/linli/linli/internal/activities"
@@ -48,13 +47,13 @@ func (w *world) child(t *testing.T, number string, years int, team int64) int64 
 	return id
 }
 
-// The children's team takes 5 to 14 (the volunteer matrix's age rules). An
-// activity of the team that sets no ages of its own applies the team's:
-// a 4-year-old is refused with a message in the user's language and no
-// row is written, whether the activity is for the team only or for all
-// volunteers; a 5-year-old gets a place (the community's own minimum, 6,
-// is not the team's), a 15-year-old does not. An activity's own range
-// still comes first.
+// The children's team takes 5 to 14 (the volunteer matrix's age rules). A
+// 4-year-old signed into the team's activity is refused with a message in
+// the user's language and no row is written: a team-only activity without
+// ages of its own applies the team's range, one open to all volunteers
+// (the parents who help) the community's minimum of 6. The team's range
+// also lets its 5-year-olds in, keeps its 15-year-olds out of the team's
+// own dates, and an activity's own range still comes first.
 func TestChildrensTeamAgesAtSignUp(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		w := setup(t, d)
@@ -75,22 +74,27 @@ func TestChildrensTeamAgesAtSignUp(t *testing.T) {
 		teamOnly, forAll := plan("team", nil), plan("volunteers", nil)
 
 		four := w.child(t, "C-4", 4, w.A.TeamID)
-		for name, occ := range map[string]int64{"team only": teamOnly, "all volunteers": forAll} {
-			_, err := w.a.SignUp(ctx, w.office, occ, four)
+		for _, c := range []struct {
+			name   string
+			occ    int64
+			zh, en string
+		}{
+			{"team only", teamOnly, "年龄4岁，不在可接收的年龄范围（5–14岁）内", "Aged 4: outside the ages taken (5 to 14)"},
+			{"all volunteers", forAll, "年龄4岁，不在本队可接收的年龄范围（6岁起）内", "Aged 4: outside the ages this team takes (from 6)"},
+		} {
+			_, err := w.a.SignUp(ctx, w.office, c.occ, four)
 			e := apperr.From(err)
-			if err == nil || e.Code != apperr.Invalid || !strings.HasPrefix(e.Key, "volunteer.age.outside") {
-				t.Fatalf("%s: a 4-year-old signed up: %v", name, err)
+			if err == nil || e.Code != apperr.Invalid {
+				t.Fatalf("%s: a 4-year-old signed up: %v", c.name, err)
 			}
-			zh, en := i18n.T("zh-CN", e.Key, e.Args), i18n.T("en", e.Key, e.Args)
-			if !strings.Contains(zh, "4岁") || !strings.Contains(zh, "5–14岁") || !strings.Contains(en, "Aged 4") || !strings.Contains(en, "5 to 14") {
-				t.Errorf("%s: messages %q / %q", name, zh, en)
+			if zh, en := i18n.T("zh-CN", e.Key, e.Args), i18n.T("en", e.Key, e.Args); zh != c.zh || en != c.en {
+				t.Errorf("%s: messages %q / %q", c.name, zh, en)
 			}
-			// The guardian signing the child up meets the same rule.
-			var n, signed int
+			var n, signed, waiting int
 			d.QueryRow(ctx, `SELECT count(*) FROM signups WHERE volunteer_id = ?`, four).Scan(&n)
-			d.QueryRow(ctx, `SELECT signed FROM occurrences WHERE id = ?`, occ).Scan(&signed)
-			if n != 0 || signed != 0 {
-				t.Errorf("%s: refused sign-up left %d rows, %d signed", name, n, signed)
+			d.QueryRow(ctx, `SELECT signed, wait_seq FROM occurrences WHERE id = ?`, c.occ).Scan(&signed, &waiting)
+			if n != 0 || signed != 0 || waiting != 0 {
+				t.Errorf("%s: refused sign-up left %d rows, %d signed, %d waiting", c.name, n, signed, waiting)
 			}
 		}
 
@@ -99,14 +103,14 @@ func TestChildrensTeamAgesAtSignUp(t *testing.T) {
 		if s, err := w.a.SignUp(ctx, w.office, teamOnly, five); err != nil || s.Status != activities.Signed || !s.Accompanied {
 			t.Errorf("5-year-old: %+v, %v", s, err)
 		}
-		fifteen := w.child(t, "C-15", 15, 0)
-		if _, err := w.a.SignUp(ctx, w.office, forAll, fifteen); !strings.HasPrefix(apperr.From(err).Key, "volunteer.age.outside") {
-			t.Errorf("15-year-old in the children's activity: %v", err)
+		fifteen := w.child(t, "C-15", 15, w.A.TeamID)
+		if _, err := w.a.SignUp(ctx, w.office, teamOnly, fifteen); apperr.From(err).Key != "volunteer.age.outside_range" {
+			t.Errorf("15-year-old at the team's own date: %v", err)
 		}
 		// An activity's own minimum wins over the team's.
 		eight := 8
-		own := plan("volunteers", &eight)
-		if _, err := w.a.SignUp(ctx, w.office, own, five); !strings.HasPrefix(apperr.From(err).Key, "volunteer.age.outside") {
+		own := plan("team", &eight)
+		if _, err := w.a.SignUp(ctx, w.office, own, five); apperr.From(err).Key != "volunteer.age.outside_range" {
 			t.Errorf("5-year-old at an activity from 8: %v", err)
 		}
 		var total int
