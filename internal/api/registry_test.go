@@ -94,8 +94,10 @@ var notRegistry = []string{
 	"GET /api/v1/places", "POST /api/v1/places", "PATCH /api/v1/places/{id}", "GET /places", "POST /places", "POST /places/{id}",
 	// Calendar feeds carry activity titles, places and times, no registry
 	// field; their reach (visibility, disabled accounts, teams left,
-	// rotation) is tested in api's TestCalendarFeeds and internal/feeds.
+	// rotation) is tested in api's TestCalendarFeeds and internal/feeds;
+	// rotating one feed in web's TestRotateOneFeed.
 	"GET /api/v1/calendar-feeds", "POST /api/v1/calendar-feeds/rotate", "GET /feeds/{file}",
+	"POST /api/v1/calendar-feeds/{id}/rotate", "POST /me/feeds/{id}/rotate",
 	// Stories show titles, summaries, counts and photos (a child's only
 	// with the guardian's photo consent), no registry field; tested in
 	// internal/stories, api's TestStoriesThroughTheAPI and web's TestStoryPages.

@@ -96,6 +96,7 @@ func (w *Web) routes() {
 	r.Handle("POST /activities/{id}/checkout", policy.ActivitiesRoster, w.runCheckout)
 	r.Handle("POST /activities/{id}/post-hours", policy.ActivitiesRoster, w.runPostHours)
 	r.Handle("GET /me/activities", policy.ActivitiesRead, w.myActivities)
+	r.Handle("POST /me/feeds/{id}/rotate", policy.FeedsManage, w.rotateFeed)
 	r.Handle("GET /places", policy.PlacesManage, w.placesPage)
 	r.Handle("POST /places", policy.PlacesManage, w.createPlace)
 	r.Handle("POST /places/{id}", policy.PlacesManage, w.updatePlace)
