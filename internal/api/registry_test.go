@@ -103,6 +103,8 @@ var notRegistry = []string{
 	// internal/stories, api's TestStoriesThroughTheAPI and web's TestStoryPages.
 	"POST /api/v1/occurrences/{id}/story", "GET /api/v1/stories", "GET /api/v1/stories/{id}", "POST /api/v1/stories/{id}/photos",
 	"GET /api/v1/photos/{id}", "GET /stories", "GET /stories/{id}", "GET /photos/{id}",
+	// The organiser's story form on the page; tested in web's TestStoryForm.
+	"GET /activities/{id}/story", "POST /activities/{id}/story",
 	// Recording a consent from the volunteer's page redirects to the page;
 	// the service decides who may (see volunteers.AddConsent); tested in
 	// web's TestStoryPages.
