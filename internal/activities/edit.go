@@ -455,6 +455,9 @@ func (s *Service) EditSeries(ctx context.Context, actor *accounts.Principal, act
 	if !now.Before(first.start) {
 		return 0, apperr.New(apperr.Conflict, "activity.edit.started")
 	}
+	if err := s.checkDatePlaces(ctx, old, first.original, c, &v); err != nil {
+		return 0, err
+	}
 	var earlier int
 	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM occurrences WHERE activity_id = ? AND original_start < ?`, activityID, first.original.UTC()).Scan(&earlier); err != nil {
 		return 0, fmt.Errorf("activities: edit series: %w", err)

@@ -14,11 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/audit"
+	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
 )
 
@@ -330,4 +332,32 @@ func (s *Service) checkSeriesPlace(ctx context.Context, old *seriesRow, c Change
 		capacity = *c.Capacity
 	}
 	return s.checkPlace(ctx, old.cid, place, capacity, place != old.place.Int64, v)
+}
+
+// checkDatePlaces is checkPlace for the dates of series old that a
+// capacity change reaches and that are held at a place of their own (a
+// date moved to the hall "this one"): the series' new capacity becomes
+// theirs too, so a place of theirs that holds fewer refuses the edit,
+// naming the first such date and its place. The dates reached are those
+// from first (the date named, or the first not started) on; a date the
+// edit's new rule would drop is checked all the same.
+func (s *Service) checkDatePlaces(ctx context.Context, old *seriesRow, first time.Time, c Change, v *apperr.Validation) error {
+	if c.Capacity == nil || v.Has("capacity") {
+		return nil
+	}
+	var name string
+	var holds int
+	var start time.Time
+	err := s.db.QueryRow(ctx, `SELECT p.name, p.capacity, o.starts_at FROM occurrences o JOIN places p ON p.id = o.place_id
+		WHERE o.activity_id = ? AND o.original_start >= ? AND NOT o.cancelled AND p.capacity > 0 AND p.capacity < ?
+		ORDER BY o.original_start LIMIT 1`, old.id, first.UTC(), *c.Capacity).Scan(&name, &holds, &start)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("activities: check the dates' places: %w", err)
+	}
+	v.Add("capacity", "activity.capacity.date_place", map[string]any{"place": name, "max": holds,
+		"date": start.In(clock.Shanghai).Format("2006-01-02")})
+	return nil
 }

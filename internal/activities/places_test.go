@@ -231,6 +231,19 @@ func TestActivityFitsItsPlace(t *testing.T) {
 		if err := w.a.EditOccurrence(ctx, w.office, dates[1].ID, activities.Change{Capacity: ptr(8)}); err != nil {
 			t.Errorf("resize a date already at the retired place: %v", err)
 		}
+		// The series within the room, but the date in the small room
+		// would take 25 too: refused, naming that room, until it holds 25.
+		before = w.snapshot(t)
+		_, err = w.a.EditSeries(ctx, w.office, id, 0, activities.Change{Title: ptr("手工课（新）"), Capacity: ptr(25)})
+		if e := apperr.From(err); e.Fields["capacity"].Key != "activity.capacity.date_place" || e.Fields["capacity"].Args["place"] != "小会议室" {
+			t.Errorf("series to 25 with a date in a room for 10: %v", err)
+		}
+		if got := w.snapshot(t); got != before {
+			t.Errorf("refused series edit changed dates:\n%s\nwas\n%s", got, before)
+		}
+		if _, err := w.a.UpdatePlace(ctx, w.office, w.A.ID, hall.ID, activities.PlaceChange{Capacity: ptr(25)}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := w.a.EditSeries(ctx, w.office, id, 0, activities.Change{Title: ptr("手工课（新）"), Capacity: ptr(25)}); err != nil {
 			t.Errorf("series within the room: %v", err)
 		}
@@ -242,6 +255,89 @@ func TestActivityFitsItsPlace(t *testing.T) {
 		got, err := w.a.FindPlace(ctx, w.A.Volunteer.Principal(), w.A.ID, room.ID)
 		if err != nil || got.Coming != 3 || got.Over != 3 {
 			t.Errorf("room after shrinking: %+v, %v (want 3 coming, 3 over)", got, err)
+		}
+	})
+}
+
+// A date moved "this one" to a place of its own keeps it through edits
+// of the series; an edit of the whole series, or of this and following,
+// that raises the capacity above what that place holds is refused, naming
+// the place and the date, and changes nothing. Dates before the edit's
+// first date, skipped dates and places without a limit do not hold it up.
+func TestSeriesEditChecksDatesWithTheirOwnPlace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		w := setup(t, d)
+		ctx := context.Background()
+		room, err := w.a.CreatePlace(ctx, w.office, w.A.ID, "社区活动室", 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		small, err := w.a.CreatePlace(ctx, w.office, w.A.ID, "小会议室", 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		yard, err := w.a.CreatePlace(ctx, w.office, w.A.ID, "小区广场", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := w.series(t, activities.Input{Title: "手工课", TeamID: w.A.TeamID, PlaceID: room.ID, Capacity: 10,
+			Start: "2025-03-08T09:00", End: "2025-03-08T11:00", RRule: "FREQ=WEEKLY;COUNT=6"})
+		dates := w.dates(t)
+		if len(dates) != 6 {
+			t.Fatalf("dates %+v", dates)
+		}
+		// The third date in the small room, the fifth in the yard.
+		if err := w.a.EditOccurrence(ctx, w.office, dates[2].ID, activities.Change{PlaceID: &small.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.a.EditOccurrence(ctx, w.office, dates[4].ID, activities.Change{PlaceID: &yard.ID}); err != nil {
+			t.Fatal(err)
+		}
+		before := w.snapshot(t)
+		for name, from := range map[string]int64{"whole series": 0, "this and following": dates[1].ID, "from the small room's date": dates[2].ID} {
+			_, err := w.a.EditSeries(ctx, w.office, id, from, activities.Change{Capacity: ptr(20)})
+			e := apperr.From(err)
+			f := e.Fields["capacity"]
+			if e.Code != apperr.Invalid || f.Key != "activity.capacity.date_place" || f.Args["place"] != "小会议室" || f.Args["max"] != 12 ||
+				f.Args["date"] != dates[2].Start.Format("2006-01-02") {
+				t.Errorf("%s to 20: %v %+v", name, err, e.Fields)
+			}
+		}
+		if got := w.snapshot(t); got != before {
+			t.Errorf("refused edits changed dates:\n%s\nwas\n%s", got, before)
+		}
+		// Within the small room, or after its date: allowed. The yard
+		// has no limit; the room's 30 still holds for the series.
+		if _, err := w.a.EditSeries(ctx, w.office, id, 0, activities.Change{Capacity: ptr(12)}); err != nil {
+			t.Errorf("series to 12: %v", err)
+		}
+		next, err := w.a.EditSeries(ctx, w.office, id, dates[3].ID, activities.Change{Capacity: ptr(30)})
+		if err != nil {
+			t.Fatalf("this and following after the small room's date, to 30: %v", err)
+		}
+		if _, err := w.a.EditSeries(ctx, w.office, next, 0, activities.Change{Capacity: ptr(31)}); fieldKey(err, "capacity") != "activity.capacity.place" {
+			t.Errorf("above the series' own room: %v", err)
+		}
+		var capacities []int
+		rows, err := d.Query(ctx, `SELECT capacity FROM occurrences ORDER BY original_start`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var n int
+			rows.Scan(&n)
+			capacities = append(capacities, n)
+		}
+		rows.Close()
+		if fmt.Sprint(capacities) != "[12 12 12 30 30 30]" {
+			t.Errorf("capacities %v", capacities)
+		}
+		// Skipped, the small room's date no longer holds the series back.
+		if err := w.a.SkipDate(ctx, w.office, dates[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.a.EditSeries(ctx, w.office, id, 0, activities.Change{Capacity: ptr(20)}); err != nil {
+			t.Errorf("series to 20 with the small room's date skipped: %v", err)
 		}
 	})
 }

@@ -67,8 +67,13 @@ type occ struct {
 func (s *Service) occurrence(ctx context.Context, q db.Querier, id int64) (*occ, error) {
 	var o occ
 	var team sql.NullInt64
-	err := q.QueryRow(ctx, `SELECT o.community_id, o.activity_id, COALESCE(a.team_id, 0), o.starts_at, o.capacity, a.deadline_hours, a.min_age, a.max_age,
-		a.open_to, COALESCE(o.title, a.title), o.cancelled FROM occurrences o JOIN activities a ON a.id = o.activity_id WHERE o.id = ?`, id).
+	// A team-only activity without ages of its own takes its team's (the
+	// children's team's 5 to 14), as joining the team does; one open to
+	// all volunteers (the parents who help) the community's minimum.
+	err := q.QueryRow(ctx, `SELECT o.community_id, o.activity_id, COALESCE(a.team_id, 0), o.starts_at, o.capacity, a.deadline_hours,
+		COALESCE(a.min_age, CASE WHEN a.open_to = 'team' THEN t.min_age END), COALESCE(a.max_age, CASE WHEN a.open_to = 'team' THEN t.max_age END),
+		a.open_to, COALESCE(o.title, a.title), o.cancelled
+		FROM occurrences o JOIN activities a ON a.id = o.activity_id LEFT JOIN teams t ON t.id = a.team_id WHERE o.id = ?`, id).
 		Scan(&o.cid, &o.activity, &team, &o.start, &o.capacity, &o.deadlineHours, &o.minAge, &o.maxAge, &o.openTo, &o.title, &o.cancelled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.NotFoundErr()

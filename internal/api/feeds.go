@@ -57,3 +57,18 @@ func (a *API) feed(w http.ResponseWriter, r *http.Request, _ *accounts.Principal
 	_, err = w.Write(body)
 	return err
 }
+
+// rotateFeed gives one of the caller's feeds, by id, a new token and
+// answers it; the caller's other feeds keep theirs.
+func (a *API) rotateFeed(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := a.Feeds.RotateOne(r.Context(), p, id, httpx.BaseURL(r, a.PublicURL))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, f)
+	return nil
+}

@@ -94,13 +94,17 @@ var notRegistry = []string{
 	"GET /api/v1/places", "POST /api/v1/places", "PATCH /api/v1/places/{id}", "GET /places", "POST /places", "POST /places/{id}",
 	// Calendar feeds carry activity titles, places and times, no registry
 	// field; their reach (visibility, disabled accounts, teams left,
-	// rotation) is tested in api's TestCalendarFeeds and internal/feeds.
+	// rotation) is tested in api's TestCalendarFeeds and internal/feeds;
+	// rotating one feed in web's TestRotateOneFeed.
 	"GET /api/v1/calendar-feeds", "POST /api/v1/calendar-feeds/rotate", "GET /feeds/{file}",
+	"POST /api/v1/calendar-feeds/{id}/rotate", "POST /me/feeds/{id}/rotate",
 	// Stories show titles, summaries, counts and photos (a child's only
 	// with the guardian's photo consent), no registry field; tested in
 	// internal/stories, api's TestStoriesThroughTheAPI and web's TestStoryPages.
 	"POST /api/v1/occurrences/{id}/story", "GET /api/v1/stories", "GET /api/v1/stories/{id}", "POST /api/v1/stories/{id}/photos",
 	"GET /api/v1/photos/{id}", "GET /stories", "GET /stories/{id}", "GET /photos/{id}",
+	// The organiser's story form on the page; tested in web's TestStoryForm.
+	"GET /activities/{id}/story", "POST /activities/{id}/story",
 	// Recording a consent from the volunteer's page redirects to the page;
 	// the service decides who may (see volunteers.AddConsent); tested in
 	// web's TestStoryPages.

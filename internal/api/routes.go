@@ -123,6 +123,7 @@ func (a *API) routes() {
 	r.Handle("PATCH /api/v1/places/{id}", policy.PlacesManage, a.updatePlace)
 	r.Handle("GET /api/v1/calendar-feeds", policy.FeedsManage, a.listFeeds)
 	r.Handle("POST /api/v1/calendar-feeds/rotate", policy.FeedsManage, a.rotateFeeds)
+	r.Handle("POST /api/v1/calendar-feeds/{id}/rotate", policy.FeedsManage, a.rotateFeed)
 	r.Handle("GET /feeds/{file}", policy.FeedRead, a.feed)
 	r.Handle("POST /api/v1/occurrences/{id}/story", policy.StoriesWrite, a.writeStory)
 	r.Handle("GET /api/v1/stories", policy.StoriesRead, a.listStories)

@@ -20,12 +20,13 @@ func (a *API) writeStory(w http.ResponseWriter, r *http.Request, p *accounts.Pri
 		return err
 	}
 	var in struct {
-		Summary string `json:"summary"`
+		Summary    string `json:"summary"`
+		Visibility string `json:"visibility"` // optional: public or members
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	st, err := a.Stories.Write(r.Context(), p, id, in.Summary)
+	st, err := a.Stories.Compose(r.Context(), p, id, stories.Draft{Summary: in.Summary, Visibility: in.Visibility})
 	if err != nil {
 		return err
 	}

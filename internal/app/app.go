@@ -204,7 +204,7 @@ func (a *App) buildHTTP() error {
 			http.Error(rw, i18n.T(httpx.Lang(r, nil), "error.internal", nil), http.StatusInternalServerError)
 		}),
 		httpx.LimitBody(1<<20, map[string]int64{"/residents/import": sheets.DefaultMaxBytes + 1<<20,
-			"/api/v1/stories/*/photos": stories.MaxPhotoBytes + 64<<10}),
+			"/api/v1/stories/*/photos": stories.MaxPhotoBytes + 64<<10, "/activities/*/story": stories.MaxPhotoBytes + 64<<10}),
 	)
 	return nil
 }

@@ -43,6 +43,7 @@ const (
 
 // Feed is one subscribable calendar of the caller's.
 type Feed struct {
+	ID     int64  `json:"id"` // to rotate this feed alone
 	Kind   string `json:"kind"`
 	Name   string `json:"name"`
 	TeamID int64  `json:"team_id,omitempty"`
@@ -163,43 +164,44 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, cid int64
 	}
 	out := make([]Feed, 0, len(scs))
 	for _, sc := range scs {
-		tok, err := s.token(ctx, actor, cid, sc)
+		id, tok, err := s.token(ctx, actor, cid, sc)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Feed{Kind: sc.kind, Name: sc.name, TeamID: sc.id, URL: base + "/feeds/" + tok + ".ics"})
+		out = append(out, Feed{ID: id, Kind: sc.kind, Name: sc.name, TeamID: sc.id, URL: base + "/feeds/" + tok + ".ics"})
 	}
 	return out, nil
 }
 
-// token returns the token of one feed, issuing it on first use.
-func (s *Service) token(ctx context.Context, actor *accounts.Principal, cid int64, sc scope) (string, error) {
+// token returns the row id and token of one feed, issuing it on first use.
+func (s *Service) token(ctx context.Context, actor *accounts.Principal, cid int64, sc scope) (int64, string, error) {
 	for range 2 {
+		var id int64
 		var enc string
-		err := s.db.QueryRow(ctx, `SELECT token_enc FROM calendar_feeds WHERE account_id = ? AND community_id = ? AND kind = ? AND scope_id = ?`,
-			actor.AccountID, cid, sc.kind, sc.id).Scan(&enc)
+		err := s.db.QueryRow(ctx, `SELECT id, token_enc FROM calendar_feeds WHERE account_id = ? AND community_id = ? AND kind = ? AND scope_id = ?`,
+			actor.AccountID, cid, sc.kind, sc.id).Scan(&id, &enc)
 		if err == nil {
 			tok, err := s.keys.Decrypt(enc, aad(actor.AccountID, cid, sc.kind, sc.id))
 			if err != nil {
-				return "", fmt.Errorf("feeds: open token: %w", err)
+				return 0, "", fmt.Errorf("feeds: open token: %w", err)
 			}
-			return tok, nil
+			return id, tok, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return "", fmt.Errorf("feeds: find token: %w", err)
+			return 0, "", fmt.Errorf("feeds: find token: %w", err)
 		}
 		tok, err := newToken()
 		if err != nil {
-			return "", err
+			return 0, "", err
 		}
 		enc, err = s.keys.Encrypt(tok, aad(actor.AccountID, cid, sc.kind, sc.id))
 		if err != nil {
-			return "", err
+			return 0, "", err
 		}
 		now := s.clock.Now()
 		err = s.db.InTx(ctx, func(tx *db.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO calendar_feeds (account_id, community_id, kind, scope_id, token_hash, token_enc, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, actor.AccountID, cid, sc.kind, sc.id, hashToken(tok), enc, now)
+			err := tx.QueryRow(ctx, `INSERT INTO calendar_feeds (account_id, community_id, kind, scope_id, token_hash, token_enc, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, actor.AccountID, cid, sc.kind, sc.id, hashToken(tok), enc, now).Scan(&id)
 			if err != nil {
 				return err
 			}
@@ -211,11 +213,11 @@ func (s *Service) token(ctx context.Context, actor *accounts.Principal, cid int6
 			continue // a request alongside made it first: read theirs
 		}
 		if err != nil {
-			return "", fmt.Errorf("feeds: issue token: %w", err)
+			return 0, "", fmt.Errorf("feeds: issue token: %w", err)
 		}
-		return tok, nil
+		return id, tok, nil
 	}
-	return "", fmt.Errorf("feeds: token of %s %d keeps changing", sc.kind, sc.id)
+	return 0, "", fmt.Errorf("feeds: token of %s %d keeps changing", sc.kind, sc.id)
 }
 
 // Rotate gives every feed of actor's in community cid a new token: the

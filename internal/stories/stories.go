@@ -20,7 +20,6 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
@@ -120,47 +119,9 @@ func (v viewer) sees(visibility string) bool { return visibility == "public" || 
 
 // Write publishes the story of a finished occurrence, or replaces its
 // summary when it has one: the office, or a leader of the activity's team.
+// Compose does the same with a visibility and a photo (the page's form).
 func (s *Service) Write(ctx context.Context, actor *accounts.Principal, occurrenceID int64, summary string) (*Story, error) {
-	var cid, team int64
-	var end time.Time
-	var cancelled bool
-	err := s.db.QueryRow(ctx, `SELECT o.community_id, COALESCE(a.team_id, 0), o.ends_at, o.cancelled FROM occurrences o
-		JOIN activities a ON a.id = o.activity_id WHERE o.id = ?`, occurrenceID).Scan(&cid, &team, &end, &cancelled)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apperr.NotFoundErr()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("stories: occurrence: %w", err)
-	}
-	if err := s.organiser(ctx, actor, cid, team); err != nil {
-		return nil, err
-	}
-	summary = strings.TrimSpace(strings.ReplaceAll(summary, "\r\n", "\n"))
-	if n := utf8.RuneCountInString(summary); n == 0 || n > MaxSummary ||
-		strings.ContainsFunc(summary, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }) {
-		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("summary", "story.summary.invalid", map[string]any{"max": MaxSummary})
-	}
-	now := s.clock.Now()
-	switch {
-	case cancelled:
-		return nil, apperr.New(apperr.Conflict, "activity.cancelled")
-	case now.Before(end):
-		return nil, apperr.New(apperr.Conflict, "story.not_over")
-	}
-	var id int64
-	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		if id, err = Publish(ctx, tx, cid, occurrenceID, summary, actor.AccountID, now); err != nil {
-			return err
-		}
-		e := actor.Audit(now, "story.write", cid)
-		e.ObjectType, e.ObjectID, e.Detail = "story", fmt.Sprint(id), fmt.Sprintf("occurrence %d", occurrenceID)
-		return audit.Record(ctx, tx, e)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.Get(ctx, actor, id)
+	return s.Compose(ctx, actor, occurrenceID, Draft{Summary: summary})
 }
 
 // Publish writes (or rewrites) the story of an occurrence on tx. Write
@@ -193,8 +154,13 @@ func (s *Service) organiser(ctx context.Context, actor *accounts.Principal, cid,
 	return apperr.ForbiddenErr()
 }
 
+// storyVisibility is a story's (alias st) visibility: members when its
+// activity (alias a) is for members or the organiser kept the story
+// inside; a story can narrow who sees it, never widen it.
+const storyVisibility = `CASE WHEN st.members_only OR a.visibility = 'members' THEN 'members' ELSE 'public' END`
+
 const storySelect = `SELECT st.id, st.community_id, c.name, st.occurrence_id, a.title, COALESCE(t.name, ''), COALESCE(p.name, ''),
-	o.starts_at, o.ends_at, st.summary, a.visibility, st.published_at,
+	o.starts_at, o.ends_at, st.summary, ` + storyVisibility + `, st.published_at,
 	(SELECT count(*) FROM checkins k WHERE k.occurrence_id = st.occurrence_id)
 	FROM stories st JOIN occurrences o ON o.id = st.occurrence_id JOIN activities a ON a.id = o.activity_id
 	JOIN communities c ON c.id = st.community_id LEFT JOIN teams t ON t.id = a.team_id LEFT JOIN places p ON p.id = a.place_id`
@@ -223,7 +189,7 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, cid int64
 	if err != nil {
 		return nil, 0, err
 	}
-	where := ` WHERE (a.visibility = 'public' OR ?)`
+	where := ` WHERE (` + storyVisibility + ` = 'public' OR ?)`
 	args := []any{v.member}
 	if cid != 0 {
 		where += ` AND st.community_id = ?`
@@ -363,26 +329,9 @@ func (s *Service) AddPhoto(ctx context.Context, actor *accounts.Principal, story
 	if err := s.organiser(ctx, actor, cid, team); err != nil {
 		return nil, err
 	}
-	seen := map[int64]bool{}
-	var tags []int64
-	for _, id := range people {
-		if !seen[id] {
-			seen[id] = true
-			tags = append(tags, id)
-		}
-	}
-	if len(tags) > MaxTagged {
-		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("people", "photo.people.many", map[string]any{"max": MaxTagged})
-	}
-	for _, id := range tags {
-		var vcid int64
-		err := s.db.QueryRow(ctx, `SELECT community_id FROM volunteers WHERE id = ?`, id).Scan(&vcid)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && vcid != cid) {
-			return nil, apperr.New(apperr.Invalid, "error.invalid").Field("people", "photo.people.unknown", map[string]any{"id": id})
-		}
-		if err != nil {
-			return nil, fmt.Errorf("stories: tagged volunteer: %w", err)
-		}
+	tags, err := s.tags(ctx, cid, people)
+	if err != nil {
+		return nil, err
 	}
 	if len(upload) > MaxPhotoBytes {
 		return nil, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxPhotoBytes})
@@ -413,6 +362,33 @@ func (s *Service) AddPhoto(ctx context.Context, actor *accounts.Principal, story
 	}
 	p.OfficeOnly = ok == 0
 	return p, nil
+}
+
+// tags checks the volunteers a photo is tagged with: each once, each of
+// community cid, at most MaxTagged.
+func (s *Service) tags(ctx context.Context, cid int64, people []int64) ([]int64, error) {
+	seen := map[int64]bool{}
+	var tags []int64
+	for _, id := range people {
+		if !seen[id] {
+			seen[id] = true
+			tags = append(tags, id)
+		}
+	}
+	if len(tags) > MaxTagged {
+		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("people", "photo.people.many", map[string]any{"max": MaxTagged})
+	}
+	for _, id := range tags {
+		var vcid int64
+		err := s.db.QueryRow(ctx, `SELECT community_id FROM volunteers WHERE id = ?`, id).Scan(&vcid)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && vcid != cid) {
+			return nil, apperr.New(apperr.Invalid, "error.invalid").Field("people", "photo.people.unknown", map[string]any{"id": id})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stories: tagged volunteer: %w", err)
+		}
+	}
+	return tags, nil
 }
 
 // SavePhoto stores an already re-encoded JPEG and records it on tx; the
@@ -465,7 +441,7 @@ func (s *Service) OpenPhoto(ctx context.Context, actor *accounts.Principal, id i
 	var name, visibility string
 	var at time.Time
 	var ok int
-	err := s.db.QueryRow(ctx, `SELECT ph.community_id, ph.file, a.visibility, ph.uploaded_at, CASE WHEN `+cleared+` THEN 1 ELSE 0 END
+	err := s.db.QueryRow(ctx, `SELECT ph.community_id, ph.file, `+storyVisibility+`, ph.uploaded_at, CASE WHEN `+cleared+` THEN 1 ELSE 0 END
 		FROM story_photos ph JOIN stories st ON st.id = ph.story_id JOIN occurrences o ON o.id = st.occurrence_id
 		JOIN activities a ON a.id = o.activity_id WHERE ph.id = ?`, id).Scan(&cid, &name, &visibility, &at, &ok)
 	if errors.Is(err, sql.ErrNoRows) {

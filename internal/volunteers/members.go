@@ -122,11 +122,10 @@ func (s *Service) eligible(ctx context.Context, q db.Querier, cond string, condA
 		low = *a.MinAge
 	}
 	if age < low || (a.MaxAge != nil && age > *a.MaxAge) {
-		hi := -1
 		if a.MaxAge != nil {
-			hi = *a.MaxAge
+			return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside_range").With(map[string]any{"age": age, "min": low, "max": *a.MaxAge})
 		}
-		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside").With(map[string]any{"age": age, "min": low, "max": hi})
+		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside").With(map[string]any{"age": age, "min": low, "max": -1})
 	}
 	if consents == 0 {
 		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.consent.missing")

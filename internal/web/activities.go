@@ -164,6 +164,7 @@ type activityData struct {
 	Errors    []string
 	Deadline  string
 	Open      bool // sign-up still open to the viewer
+	Over      bool // ended and not skipped: its story can be written
 }
 
 func (w *Web) activityPage(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
@@ -184,6 +185,7 @@ func (w *Web) renderActivity(rw http.ResponseWriter, r *http.Request, p *account
 		CanManage: isOffice(p, cid) || det.TeamID != 0 && leadsTeam(p, det.TeamID)}
 	now := w.Clock.Now()
 	d.Open = !det.Cancelled && now.Before(det.Start) && (d.Office || now.Before(det.Deadline()))
+	d.Over = !det.Cancelled && !now.Before(det.End)
 	if det.DeadlineHours > 0 {
 		d.Deadline = det.Deadline().Format("2006-01-02 15:04")
 	}
@@ -471,6 +473,7 @@ type runData struct {
 	Rounds             []int
 	Errors             []string
 	SignedCount, InNow int
+	Over               bool // ended and not skipped: its story can be written
 }
 
 // runPage is the organiser's screen for the day: roster and waitlist with
@@ -506,7 +509,7 @@ func (w *Web) renderRun(rw http.ResponseWriter, r *http.Request, p *accounts.Pri
 		return err
 	}
 	d := runData{D: det, Item: toItem(det.Occurrence), Code: code, Expires: until, CheckinURL: w.checkinURL(r, id, code),
-		Round: round, Rounds: []int{1, 5, 10, 15, 30, 60}, Errors: errs}
+		Round: round, Rounds: []int{1, 5, 10, 15, 30, 60}, Errors: errs, Over: !det.Cancelled && !w.Clock.Now().Before(det.End)}
 	if !slices.Contains(d.Rounds, round) {
 		d.Round = 15
 	}

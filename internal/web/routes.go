@@ -96,6 +96,7 @@ func (w *Web) routes() {
 	r.Handle("POST /activities/{id}/checkout", policy.ActivitiesRoster, w.runCheckout)
 	r.Handle("POST /activities/{id}/post-hours", policy.ActivitiesRoster, w.runPostHours)
 	r.Handle("GET /me/activities", policy.ActivitiesRead, w.myActivities)
+	r.Handle("POST /me/feeds/{id}/rotate", policy.FeedsManage, w.rotateFeed)
 	r.Handle("GET /places", policy.PlacesManage, w.placesPage)
 	r.Handle("POST /places", policy.PlacesManage, w.createPlace)
 	r.Handle("POST /places/{id}", policy.PlacesManage, w.updatePlace)
@@ -108,6 +109,8 @@ func (w *Web) routes() {
 	r.Handle("GET /stories", policy.StoriesRead, w.storiesPage)
 	r.Handle("GET /stories/{id}", policy.StoriesRead, w.storyPage)
 	r.Handle("GET /photos/{id}", policy.StoriesRead, w.storyPhoto)
+	r.Handle("GET /activities/{id}/story", policy.StoriesWrite, w.storyForm)
+	r.Handle("POST /activities/{id}/story", policy.StoriesWrite, w.saveStory)
 	// Everything else: the 404 page in the visitor's language.
 	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()
