@@ -1,5 +1,5 @@
 -- The organiser may keep a story inside the community (members_only)
 -- though its activity was public: a story only narrows who sees it, so a
 -- members-only activity's story stays members-only whatever this says.
--- Keep in step with sqlite/0015.
+-- Keep in step with sqlite/0017.
 ALTER TABLE stories ADD COLUMN members_only BOOLEAN NOT NULL DEFAULT FALSE;
