@@ -40,6 +40,7 @@ import (
 )
 
 type flags struct {
+	keep     bool
 	db       string
 	rounds   int
 	duration time.Duration
@@ -55,6 +56,7 @@ func main() {
 	flag.DurationVar(&f.duration, "duration", 5*time.Second, "length of one round")
 	flag.IntVar(&f.conns, "connections", 16, "keep-alive connections, each sending one request after another")
 	flag.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the Linli rounds here")
+	flag.BoolVar(&f.keep, "keep-schema", false, "PostgreSQL: keep the seeded schema afterwards and print its name (to study the statements with psql or pgbench)")
 	flag.StringVar(&f.pattern, "pattern", "hot", "hot: everyone signs up for the same date until it is full of them, then the next; spread: consecutive sign-ups go to different dates")
 	flag.Parse()
 	if f.pattern != "hot" && f.pattern != "spread" {
@@ -123,7 +125,11 @@ func run(ctx context.Context, f flags, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer drop()
+		if f.keep {
+			logf("keeping the schema: %s", u)
+		} else {
+			defer drop()
+		}
 		opt.DatabaseURL, dbName = u, "PostgreSQL (fresh schema, dropped afterwards)"
 	}
 	logf("building and seeding Linli on %s…", dbName)
