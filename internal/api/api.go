@@ -20,6 +20,7 @@ import (
 	"github.com/linli/linli/internal/feeds"
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
+	"github.com/linli/linli/internal/matching"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
@@ -46,6 +47,7 @@ type Deps struct {
 	Feeds      *feeds.Service
 	Stories    *stories.Service
 	Requests   *requests.Service
+	Matching   *matching.Service
 	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 

@@ -121,6 +121,11 @@ var notRegistry = []string{
 	"POST /api/v1/requests/{id}/extension", "POST /api/v1/requests/{id}/extension/approve",
 	"POST /api/v1/requests/{id}/extension/deny", "POST /api/v1/requests/{id}/result", "POST /api/v1/requests/{id}/verify",
 	"POST /api/v1/requests/{id}/send-back", "POST /api/v1/requests/{id}/callback", "POST /api/v1/requests/{id}/reopen",
+	// Suggestions name volunteers (not requesters) to whoever may
+	// dispatch the request: the office and the grid's worker, who see
+	// volunteers' names anyway; tested in internal/matching
+	// (TestSuggestionsOnlyForDispatchers) and api's TestSuggestionsThroughTheAPI.
+	"GET /api/v1/requests/{id}/suggestions",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -130,7 +130,8 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/stories/{id}", policy.StoriesRead, a.getStory)
 	r.Handle("POST /api/v1/stories/{id}/photos", policy.StoriesWrite, a.addStoryPhoto)
 	r.Handle("GET /api/v1/photos/{id}", policy.StoriesRead, a.storyPhoto)
-	a.requestRoutes() // requests.go
+	a.requestRoutes()  // requests.go
+	a.matchingRoutes() // matching.go
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

@@ -31,6 +31,7 @@ import (
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/jobs"
+	"github.com/linli/linli/internal/matching"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
@@ -66,6 +67,7 @@ type App struct {
 	Feeds      *feeds.Service
 	Stories    *stories.Service
 	Requests   *requests.Service
+	Matching   *matching.Service
 	Web        *web.Web
 	API        *api.API
 	Handler    http.Handler
@@ -132,6 +134,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	// data directory, never served as-is (see stories.OpenPhoto).
 	a.Stories = stories.New(d, o.Clock, a.Volunteers, &files.Store{Dir: filepath.Join(cfg.DataDir, "photos")})
 	a.Requests = requests.New(d, keys, o.Clock, a.Registry, a.Notify)
+	a.Matching = matching.New(d, o.Clock, a.Requests)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
@@ -179,7 +182,7 @@ func (a *App) buildHTTP() error {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, Stories: a.Stories, Requests: a.Requests, PublicURL: a.Config.PublicURL})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, Stories: a.Stories, Requests: a.Requests, Matching: a.Matching, PublicURL: a.Config.PublicURL})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial
