@@ -121,6 +121,12 @@ var notRegistry = []string{
 	"POST /api/v1/requests/{id}/extension", "POST /api/v1/requests/{id}/extension/approve",
 	"POST /api/v1/requests/{id}/extension/deny", "POST /api/v1/requests/{id}/result", "POST /api/v1/requests/{id}/verify",
 	"POST /api/v1/requests/{id}/send-back", "POST /api/v1/requests/{id}/callback", "POST /api/v1/requests/{id}/reopen",
+	// Routing and limits name no one; similar requests show numbers,
+	// statuses and descriptions within the caller's reach, no requester.
+	// Tested in internal/requests (deadlines_test.go) and api's
+	// TestRequestSettingsThroughTheAPI.
+	"GET /api/v1/request-routes", "PUT /api/v1/request-routes", "GET /api/v1/request-deadlines", "PUT /api/v1/request-deadlines",
+	"GET /api/v1/requests/similar",
 }
 
 // registryActions guard registry data: a route naming one can never be

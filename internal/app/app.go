@@ -132,6 +132,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	// data directory, never served as-is (see stories.OpenPhoto).
 	a.Stories = stories.New(d, o.Clock, a.Volunteers, &files.Store{Dir: filepath.Join(cfg.DataDir, "photos")})
 	a.Requests = requests.New(d, keys, o.Clock, a.Registry, a.Notify)
+	a.Requests.Register(a.Jobs)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
