@@ -186,9 +186,9 @@ func (s *Service) after(ctx context.Context, cid int64, from time.Time, l Limit)
 
 // stepDues are the due columns a step sets, worked out before its
 // transaction (the calendar is read outside it): intake sets the
-// dispatch due (in Submit), accepting the feedback due, each dispatch
-// the sign-for due, and an approved extension of n working days moves
-// the feedback due by n.
+// dispatch due (in Submit), accepting (and reopening) the feedback due,
+// each dispatch the sign-for due, and an approved extension of n working
+// days moves the feedback due by n.
 func (s *Service) stepDues(ctx context.Context, r *row, st Step, now time.Time) (map[string]time.Time, error) {
 	d, err := s.limits(ctx, s.db, r.cid, Urgency(r.urgency))
 	if err != nil {
@@ -196,7 +196,8 @@ func (s *Service) stepDues(ctx context.Context, r *row, st Step, now time.Time) 
 	}
 	out := map[string]time.Time{}
 	switch st.Action {
-	case ActAccept:
+	case ActAccept, ActReopen:
+		// A reopened request is work again, with a fresh feedback limit.
 		if out["feedback_due"], err = s.after(ctx, r.cid, now, d.Feedback); err != nil {
 			return nil, err
 		}

@@ -89,6 +89,15 @@ func TestDeadlinesAcrossWeekendAndHoliday(t *testing.T) {
 		c := w.submitIn(t, w.b1, "dispute", requests.UrgencyComplex)
 		c = w.do(t, worker, c.ID, requests.Step{Action: requests.ActAccept})
 		wantTime(t, "complex feedback due", c.FeedbackDue, sh(2025, 3, 31, 22, 30))
+
+		// Reopened, the general request gets a fresh feedback limit.
+		w.do(t, leader, r.ID, requests.Step{Action: requests.ActResult, Note: "已清理"})
+		w.do(t, worker, r.ID, requests.Step{Action: requests.ActVerify})
+		no := false
+		w.do(t, worker, r.ID, requests.Step{Action: requests.ActCallback, Resolved: &no, Satisfaction: requests.Unsatisfied})
+		w.Clock.Set(sh(2025, 3, 11, 10, 0))
+		r = w.do(t, worker, r.ID, requests.Step{Action: requests.ActReopen, Reason: "又堵了"})
+		wantTime(t, "feedback due after reopening", r.FeedbackDue, sh(2025, 3, 20, 10, 0))
 	})
 }
 
