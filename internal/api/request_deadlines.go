@@ -19,7 +19,7 @@ func (a *API) requestDeadlineRoutes() {
 	r.Handle("PUT /api/v1/request-routes", policy.RequestCategories, a.putRequestRoutes)
 	r.Handle("GET /api/v1/request-deadlines", policy.RequestsRead, a.getRequestDeadlines)
 	r.Handle("PUT /api/v1/request-deadlines", policy.RequestCategories, a.putRequestDeadlines)
-	r.Handle("GET /api/v1/requests/similar", policy.RequestsIntake, a.similarRequests)
+	r.Handle("GET /api/v1/requests/similar", policy.RequestsManage, a.similarRequests) // offers merges
 }
 
 func (a *API) getRequestRoutes(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
