@@ -126,6 +126,12 @@ var notRegistry = []string{
 	// volunteers' names anyway; tested in internal/matching
 	// (TestSuggestionsOnlyForDispatchers) and api's TestSuggestionsThroughTheAPI.
 	"GET /api/v1/requests/{id}/suggestions",
+	// Routing and limits name no one; similar requests show numbers,
+	// statuses and descriptions within the caller's reach, no requester.
+	// Tested in internal/requests (deadlines_test.go) and api's
+	// TestRequestSettingsThroughTheAPI.
+	"GET /api/v1/request-routes", "PUT /api/v1/request-routes", "GET /api/v1/request-deadlines", "PUT /api/v1/request-deadlines",
+	"GET /api/v1/requests/similar",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -51,6 +51,7 @@ func (a *API) requestRoutes() {
 	r.Handle("GET /api/v1/requests/{id}/timeline", policy.RequestsRead, a.requestTimeline)
 	r.Handle("POST /api/v1/requests/{id}/reveal", policy.RequestsReveal, a.revealRequester)
 	r.Handle("POST /api/v1/requests/{id}/links", policy.RequestsManage, a.linkRequest)
+	a.requestDeadlineRoutes() // request_deadlines.go
 	for _, st := range requestSteps {
 		r.Handle("POST /api/v1/requests/{id}/"+st.path, st.policy, a.requestStep(st.action))
 	}
@@ -132,6 +133,13 @@ func (a *API) listRequests(w http.ResponseWriter, r *http.Request, p *accounts.P
 	}
 	if f.GridID, err = queryID(r, "grid"); err != nil {
 		return err
+	}
+	switch q.Get("overdue") {
+	case "", "false":
+	case "true":
+		f.Overdue = true
+	default:
+		return apperr.New(apperr.Malformed, "error.malformed").Field("overdue", "request.overdue.invalid", nil)
 	}
 	if k := q.Get("handler_kind"); k != "" {
 		f.Handler = &requests.Handler{Kind: requests.HandlerKind(k)}

@@ -135,6 +135,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Stories = stories.New(d, o.Clock, a.Volunteers, &files.Store{Dir: filepath.Join(cfg.DataDir, "photos")})
 	a.Requests = requests.New(d, keys, o.Clock, a.Registry, a.Notify)
 	a.Matching = matching.New(d, o.Clock, a.Requests)
+	a.Requests.Register(a.Jobs)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()

@@ -201,7 +201,7 @@ var Rules = map[Action]Rule{
 	RequestsManage:    {Roles: registryStaff, Doc: "accept, reject, merge, dispatch, decide extensions, verify or send back a request (a grid worker: their grids')"},
 	RequestsHandle:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "sign for, return, report progress on, ask more time for and submit the result of a request dispatched to one"},
 	RequestsCallback:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident}, Doc: "answer the callback of a request or reopen it (a resident: their own; the office on their behalf)"},
-	RequestCategories: {Roles: office, Doc: "add, rename, publish and retire the community's request categories"},
+	RequestCategories: {Roles: office, Doc: "add, rename, publish and retire the community's request categories; set its routing rules and time limits"},
 	RequestsReveal:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "unmask a requester's phone, with a reason (audited; a handler: what is dispatched to it)"},
 }
 

@@ -51,8 +51,13 @@ func TestVolunteerAndExtension(t *testing.T) {
 		if state(t, d, r.ID) != before {
 			t.Fatal("refused decisions changed the request")
 		}
+		prev, err := w.s.Get(ctx, worker, r.ID)
+		if err != nil || prev.FeedbackDue == nil {
+			t.Fatalf("accepted without a feedback due: %v", err)
+		}
 		got = w.do(t, worker, r.ID, requests.Step{Action: requests.ActDenyExtension, Reason: "今天之内能买到"})
-		if got.Status != requests.InProgress || got.FeedbackDue != nil {
+		// A denial leaves the feedback due where accepting put it.
+		if got.Status != requests.InProgress || got.FeedbackDue == nil || !got.FeedbackDue.Equal(*prev.FeedbackDue) {
 			t.Fatalf("denied: %s, due %v", got.Status, got.FeedbackDue)
 		}
 		w.do(t, volunteer, r.ID, requests.Step{Action: requests.ActResult, Note: "已换新灯管"})

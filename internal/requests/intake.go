@@ -180,6 +180,10 @@ func (s *Service) Submit(ctx context.Context, actor *accounts.Principal, cid int
 	}
 	var id int64
 	now := s.clock.Now().UTC()
+	dispatchDue, err := s.intakeDue(ctx, cid, in.Urgency, now)
+	if err != nil {
+		return nil, err
+	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		number, err := nextNumber(ctx, tx, cid, now.In(clock.Shanghai).Year())
 		if err != nil {
@@ -191,10 +195,10 @@ func (s *Service) Submit(ctx context.Context, actor *accounts.Principal, cid int
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO requests (community_id, number, channel, kind, category_id, household_id, building_id,
 			grid_id, address, description, urgency, resident_id, requester_account_id, contact_name, contact_phone_enc, status,
-			last_seq, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id`,
+			last_seq, created_by, created_at, updated_at, dispatch_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
 			cid, number, string(in.Channel), string(in.Kind), in.CategoryID, nullID(pl.household), nullID(pl.building),
 			nullID(pl.grid), pl.address, in.Description, string(in.Urgency), nullID(in.ResidentID), requesterAccount,
-			in.ContactName, phoneEnc, string(Submitted), nullID(actor.AccountID), now, now).Scan(&id); err != nil {
+			in.ContactName, phoneEnc, string(Submitted), nullID(actor.AccountID), now, now, dispatchDue).Scan(&id); err != nil {
 			return fmt.Errorf("requests: insert: %w", err)
 		}
 		if err := s.event(ctx, tx, actor, cid, id, 1, event{action: ActSubmit, from: "", to: Submitted}, now); err != nil {
@@ -216,7 +220,13 @@ func (s *Service) Submit(ctx context.Context, actor *accounts.Principal, cid int
 	// The name is shown whole to whoever typed it (a free contact) or is
 	// it (a resident for themself); a registry resident's is read whole
 	// by Get, audited.
-	return s.fullView(ctx, r, rc2.relationTo(r), self || in.ResidentID == 0)
+	out, err := s.fullView(ctx, r, rc2.relationTo(r), self || in.ResidentID == 0)
+	if err != nil || self {
+		return out, err
+	}
+	// The worker taking it in is offered what may be the same request.
+	out.Similar, err = s.similar(ctx, rc2, r)
+	return out, err
 }
 
 // checkPlace validates the place of in against community cid.

@@ -56,6 +56,14 @@ type Request struct {
 	SignDue        *time.Time   `json:"sign_due,omitempty"`
 	FeedbackDue    *time.Time   `json:"feedback_due,omitempty"`
 	CloseDue       *time.Time   `json:"close_due,omitempty"`
+	// DueAt is the earliest limit that counts now; Overdue and DueSoon
+	// are computed on every read against the clock (deadlines.go).
+	DueAt   *time.Time `json:"due_at,omitempty"`
+	Overdue bool       `json:"overdue"`
+	DueSoon bool       `json:"due_soon"`
+	// Similar are open requests of the same building and category, for
+	// the worker to merge into instead (Submit only; duplicates.go).
+	Similar []Similar `json:"similar,omitempty"`
 	// Actions are the steps this actor may take now, for pages to offer.
 	Actions []Action `json:"actions"`
 	// Links are the linked requests (Get only).
@@ -248,6 +256,7 @@ func (s *Service) view(r *row, rel relation, q requester, fullName bool) *Reques
 			v.Actions = append(v.Actions, a)
 		}
 	}
+	s.dueFlags(v, r)
 	return v
 }
 
@@ -292,6 +301,7 @@ type Filter struct {
 	CategoryID  int64
 	GridID      int64
 	Handler     *Handler // kind and id; a kind with id 0 filters by kind
+	Overdue     bool     // only those with a due that counts and has passed
 	Limit       int      // default 50, at most 500
 	Offset      int
 }
@@ -351,6 +361,10 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 			where = append(where, "q.handler_id = ?")
 			args = append(args, f.Handler.ID)
 		}
+	}
+	if f.Overdue {
+		c, a := overdueCondition(s.clock.Now())
+		where, args = append(where, c), append(args, a...)
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
 	page := &Page{Items: []*Request{}}

@@ -39,6 +39,19 @@
 //	r, _ = svc.Do(ctx, actor, id, requests.Step{Action: requests.ActCallback,
 //		Resolved: &yes, Satisfaction: requests.Satisfied})
 //
+//	// Routing, limits, lateness and duplicates (issue 6 step two):
+//	// dispatch with no Handler follows the routing table (routing.go);
+//	// the due columns follow the community's limits per urgency class,
+//	// day limits in working days (deadlines.go); every read carries
+//	// due_at, overdue and due_soon; Filter.Overdue lists the late; the
+//	// hourly job escalates them (escalate.go); intake offers Similar
+//	// open requests to merge into (duplicates.go).
+//	rt, _ := svc.SetRouting(ctx, actor, cid, requests.Routing{SkilledTeamID: teamID, HeatingOrgID: orgID})
+//	ds, _ := svc.SetDeadlines(ctx, actor, cid, []requests.Deadlines{{Urgency: requests.UrgencyGeneral,
+//		Dispatch: requests.Limit{Hours: 24}, Sign: requests.Limit{Hours: 24}, Feedback: requests.Limit{Days: 5}}})
+//	svc.Register(jobsRunner) // requests.escalate, hourly
+//	sims, _ := svc.SimilarTo(ctx, actor, cid, buildingID, categoryID)
+//
 // Who may do what: the office (admin, worker) everything in its
 // community; a grid worker the same on its grids' requests; the handler
 // a request is dispatched to (a partner organisation's staff, a team's

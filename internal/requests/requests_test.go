@@ -326,7 +326,8 @@ func TestRefusals(t *testing.T) {
 		}
 		w.do(t, worker, r.ID, requests.Step{Action: requests.ActAccept})
 		before = state(t, d, r.ID)
-		for _, h := range []*requests.Handler{nil, {Kind: "plumber", ID: 1}, {Kind: requests.HandlerTeam, ID: w.B.TeamID},
+		// (No handler at all follows the routing: deadlines_test.go.)
+		for _, h := range []*requests.Handler{{Kind: "plumber", ID: 1}, {Kind: requests.HandlerTeam, ID: w.B.TeamID},
 			{Kind: requests.HandlerOrganisation, ID: 99999}, {Kind: requests.HandlerAccount, ID: w.A.Resident.Account.ID}} {
 			_, err := w.s.Do(ctx, worker, r.ID, requests.Step{Action: requests.ActDispatch, Handler: h})
 			if !apperr.Is(err, apperr.Invalid) || state(t, d, r.ID) != before {

@@ -29,6 +29,9 @@ type Step struct {
 	Until        *time.Time   `json:"until,omitempty"`
 	Resolved     *bool        `json:"resolved,omitempty"`
 	Satisfaction Satisfaction `json:"satisfaction,omitempty"`
+	// Days moves the feedback due by this many working days when an
+	// extension is approved (deadlines.go); 0 keeps Until's date.
+	Days int `json:"days,omitempty"`
 }
 
 // event is one timeline row to write.
@@ -83,6 +86,12 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 	}
 	switch st.Action {
 	case ActDispatch:
+		if st.Handler == nil {
+			// No handler named: the community's routing decides (routing.go).
+			if st.Handler, err = s.routeFor(ctx, r); err != nil {
+				return nil, err
+			}
+		}
 		if err := s.checkHandler(ctx, r.cid, st.Handler, &v); err != nil {
 			return nil, err
 		}
@@ -98,6 +107,10 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 			}
 			u := st.Until.UTC()
 			ev.until = &u
+		}
+	case ActApproveExtension:
+		if st.Days < 0 || st.Days > MaxExtensionDays {
+			v.Add("days", "request.days.invalid", map[string]any{"max": MaxExtensionDays})
 		}
 	case ActCallback:
 		if st.Resolved == nil {
@@ -115,11 +128,20 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	dues, err := s.stepDues(ctx, r, st, now)
+	if err != nil {
+		return nil, err
+	}
 	sets := []string{"status = ?", "last_seq = last_seq + 1", "updated_at = ?"}
 	args := []any{string(t.To), now}
 	set := func(col string, val any) {
 		sets = append(sets, col+" = ?")
 		args = append(args, val)
+	}
+	for _, col := range []string{"feedback_due", "sign_due"} {
+		if due, ok := dues[col]; ok {
+			set(col, due)
+		}
 	}
 	switch st.Action {
 	case ActAccept:
@@ -154,7 +176,7 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 		if err != nil {
 			return fmt.Errorf("requests: %s: %w", st.Action, err)
 		}
-		if st.Action == ActApproveExtension {
+		if st.Action == ActApproveExtension && st.Days == 0 {
 			// The new feedback due time is the one asked for, if one was.
 			if _, err := tx.Exec(ctx, `UPDATE requests SET feedback_due = COALESCE((SELECT until_at FROM request_events
 				WHERE request_id = ? AND action = ? ORDER BY seq DESC LIMIT 1), feedback_due) WHERE id = ?`,
