@@ -181,6 +181,20 @@ func requestPages(t *testing.T, s *server.Server) {
 	if strings.Contains(body, `id="form-verify"`) {
 		t.Error("the partner is offered verifying")
 	}
+	// Progress, and more time asked for and granted by the office.
+	if st, loc, _ := pt.do("POST", req+"/progress", url.Values{"note": {"已联系住户，明早上门"}}, nil); st != http.StatusSeeOther {
+		t.Fatalf("progress: %d %s", st, loc)
+	}
+	st, _, body = pt.do("POST", req+"/extension", url.Values{"reason": {"需要换阀门"}, "until": {"yesterday"}}, nil)
+	expect(t, "extension with a bad date", st, 422, body, `id="err-extension-until"`, `value="需要换阀门"`)
+	if st, loc, _ := pt.do("POST", req+"/extension", url.Values{"reason": {"需要换阀门"}, "until": {"2026-12-01T18:00"}}, nil); st != http.StatusSeeOther {
+		t.Fatalf("extension: %d %s", st, loc)
+	}
+	st, _, body = w.do("GET", req, nil, nil)
+	expect(t, "extension asked", st, 200, body, `id="form-extension_approve"`, `id="form-extension_deny"`, "2026-12-01 18:00")
+	if st, loc, _ := w.do("POST", req+"/extension/approve", url.Values{}, nil); st != http.StatusSeeOther {
+		t.Fatalf("approve: %d %s", st, loc)
+	}
 	st, _, body = pt.do("POST", req+"/result", url.Values{"note": {""}}, nil)
 	expect(t, "result without a note", st, 422, body, `id="err-result-note"`)
 	if st, loc, _ := pt.do("POST", req+"/result", url.Values{"note": {"已派人检修，暖气恢复"}}, nil); st != http.StatusSeeOther {
@@ -256,8 +270,25 @@ func requestPages(t *testing.T, s *server.Server) {
 		t.Errorf("resident opens the building view: %d", st)
 	}
 
+	// Not fixed after all: she reopens it within the week, with a reason.
+	st, _, body = res.do("POST", req+"/reopen", url.Values{"reason": {""}}, nil)
+	expect(t, "reopen without a reason", st, 422, body, `id="err-reopen-reason"`)
+	if st, loc, _ := res.do("POST", req+"/reopen", url.Values{"reason": {"又不热了"}}, nil); st != http.StatusSeeOther {
+		t.Fatalf("reopen: %d %s", st, loc)
+	}
+	st, _, body = res.do("GET", req, nil, nil)
+	expect(t, "reopened", st, 200, body, `id="request-status">办理中<`, `class="ev-reopen"`, "又不热了")
+
+	// The grid worker's grid holds the flat: "my grid" lists its open ones.
+	g := newBrowser(t, s)
+	g.login("grid", server.Password)
+	st, _, body = g.do("GET", "/requests?tab=grid", nil, nil)
+	expect(t, "my grid", st, 200, body, `id="tab-grid" aria-current="page"`, otherNumber)
+	st, _, body = g.do("GET", "/requests/buildings", nil, nil)
+	expect(t, "grid's building view", st, 200, body, `id="building-`+building+`"`)
+
 	// English: the same page in English.
 	res.do("POST", "/prefs", url.Values{"lang": {"en"}, "back": {"/"}}, nil)
 	st, _, body = res.do("GET", req, nil, nil)
-	expect(t, "in English", st, 200, body, "Timeline", "Closed", "Heating")
+	expect(t, "in English", st, 200, body, "Timeline", "In progress", "Heating", "Reopen")
 }
