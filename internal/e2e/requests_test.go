@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/linli/linli/internal/testkit/server"
 )
@@ -121,4 +122,85 @@ func TestBrowserRequests(t *testing.T) {
 		t.Errorf("the closed request on a phone is %d px wide", w)
 	}
 	shot(phoneCtx, t, dir, "43-request-closed-phone-zh.png")
+
+	// The office on a desk takes a call: 王大爷 is not in the registry, so
+	// a contact name and phone; the flat by building, unit and room.
+	signIn(ctx, t, s.URL, "worker")
+	if err := chromedp.Do(ctx, desktop(), chromedp.Navigate(s.URL+"/requests/new")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("q"), "王大爷"+kb.Enter), chromedp.WaitVisible(chromedp.ID("found"))); err != nil {
+		t.Fatal(err)
+	}
+	b1 := eval[string](ctx, t, `[...document.querySelectorAll('#f-building option')].find(o => o.textContent === '平安小区1号楼')?.value ?? ''`)
+	if b1 == "" {
+		t.Fatal("no building 1 on the form")
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-contact_name"), "王大爷"),
+		chromedp.SendKeys(chromedp.ID("f-contact_phone"), "13800001111"),
+		chromedp.SetValue(chromedp.ID("f-category"), heating), chromedp.SetValue(chromedp.ID("f-urgency"), "utilities"),
+		chromedp.SetValue(chromedp.ID("f-building"), b1), chromedp.SendKeys(chromedp.ID("f-unit"), "2"),
+		chromedp.SendKeys(chromedp.ID("f-room"), "301"), chromedp.SendKeys(chromedp.ID("f-description"), "楼上漏水，顺着灯往下滴")); err != nil {
+		t.Fatal(err)
+	}
+	shot(ctx, t, dir, "44-request-intake-zh.png")
+	if st := click(ctx, t, "request-save"); st != http.StatusOK {
+		t.Fatalf("register: %d", st)
+	}
+	if got := text(ctx, t, "#facts"); !strings.Contains(got, "平安小区1号楼2单元301") || !strings.Contains(got, "138****1111") {
+		t.Errorf("the registered request: %.300q", got)
+	}
+	leak := strings.TrimPrefix(eval[string](ctx, t, "location.pathname"), "/requests/")
+	var org int64
+	if err := s.DB.QueryRow(t.Context(), `SELECT id FROM organisations WHERE name = '桥西区供热公司'`).Scan(&org); err != nil {
+		t.Fatal(err)
+	}
+	// Accepted, the page offers the dispatch form: the teams, partners and
+	// workers to choose from, and a search for a volunteer.
+	if st := click(ctx, t, "do-accept"); st != http.StatusOK {
+		t.Fatalf("accept: %d", st)
+	}
+	if !eval[bool](ctx, t, "document.getElementById('form-dispatch') !== null && document.getElementById('form-accept') === null") {
+		t.Errorf("after accepting: %.300q", text(ctx, t, "#steps"))
+	}
+	shot(ctx, t, dir, "48-request-page-zh.png")
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("dispatch-handler"), fmt.Sprintf("organisation:%d", org))); err != nil {
+		t.Fatal(err)
+	}
+	if st := click(ctx, t, "do-dispatch"); st != http.StatusOK {
+		t.Fatalf("dispatch: %d", st)
+	}
+	if got := text(ctx, t, "#handler"); !strings.Contains(got, "桥西区供热公司") {
+		t.Errorf("dispatched to: %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/requests")); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#queue-total"); !strings.Contains(got, "共 1 条") {
+		t.Errorf("the open queue: %q", got)
+	}
+	shot(ctx, t, dir, "45-request-queue-zh.png")
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/requests/buildings")); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(ctx, t, "#open-total"); !strings.Contains(got, "1") {
+		t.Errorf("the building view: %q", got)
+	}
+	shot(ctx, t, dir, "46-request-buildings-zh.png")
+
+	// The heating company's staff signs for it from the inbox on a phone.
+	signIn(phoneCtx, t, s.URL, "partner")
+	if err := chromedp.Do(phoneCtx, chromedp.Navigate(s.URL+"/requests")); err != nil {
+		t.Fatal(err)
+	}
+	if w := eval[int](phoneCtx, t, "document.documentElement.scrollWidth"); w > 400 {
+		t.Errorf("the inbox on a phone is %d px wide", w)
+	}
+	shot(phoneCtx, t, dir, "47-request-inbox-phone-zh.png")
+	if st := click(phoneCtx, t, "sign-"+leak); st != http.StatusOK {
+		t.Fatalf("sign: %d", st)
+	}
+	if got := text(phoneCtx, t, "#request-status"); got != "办理中" {
+		t.Errorf("after signing: %q", got)
+	}
 }
