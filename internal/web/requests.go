@@ -633,11 +633,13 @@ func (w *Web) requestStep(action requests.Action) func(http.ResponseWriter, *htt
 			st.Handler = &requests.Handler{Kind: requests.HandlerKind(kind), ID: n}
 		case requests.ActMerge:
 			if number := strings.TrimSpace(f.Get("into")); number != "" {
-				cur, err := w.Requests.Get(r.Context(), p, id)
+				// An unknown number stays 0, which the service refuses
+				// at the field; another community's is not found here.
+				cid, err := homeCommunity(p)
 				if err != nil {
 					return err
 				}
-				into, err := w.Requests.FindNumber(r.Context(), p, cur.CommunityID, number)
+				into, err := w.Requests.FindNumber(r.Context(), p, cid, number)
 				if err != nil && !apperr.Is(err, apperr.NotFound) {
 					return err
 				}

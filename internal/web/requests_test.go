@@ -287,6 +287,20 @@ func requestPages(t *testing.T, s *server.Server) {
 	st, _, body = g.do("GET", "/requests/buildings", nil, nil)
 	expect(t, "grid's building view", st, 200, body, `id="building-`+building+`"`)
 
+	// A duplicate is merged into it by its number.
+	unitOnly.Set("description", "暖气又不热了")
+	st, dup, _ := w.do("POST", "/requests", unitOnly, nil)
+	if st != http.StatusSeeOther {
+		t.Fatalf("register a duplicate: %d", st)
+	}
+	st, _, body = w.do("GET", req, nil, nil)
+	number := match(t, "number", `id="request-number">([0-9-]+)<`, body)
+	if st, loc, _ := w.do("POST", dup+"/merge", url.Values{"into": {number}}, nil); st != http.StatusSeeOther {
+		t.Fatalf("merge: %d %s", st, loc)
+	}
+	st, _, body = w.do("GET", dup, nil, nil)
+	expect(t, "merged", st, 200, body, `id="request-status">已合并<`, number)
+
 	// English: the same page in English.
 	res.do("POST", "/prefs", url.Values{"lang": {"en"}, "back": {"/"}}, nil)
 	st, _, body = res.do("GET", req, nil, nil)
