@@ -132,6 +132,16 @@ var notRegistry = []string{
 	// TestRequestSettingsThroughTheAPI.
 	"GET /api/v1/request-routes", "PUT /api/v1/request-routes", "GET /api/v1/request-deadlines", "PUT /api/v1/request-deadlines",
 	"GET /api/v1/requests/similar",
+	// The requests' pages show what the service gives (the same masking);
+	// the intake form's caller search is the registry's masked list, and
+	// picking a caller opens their record through Registry.Get (audited);
+	// tested in web's TestRequestPages.
+	"GET /requests", "GET /requests/new", "POST /requests", "GET /requests/buildings", "GET /requests/{id}",
+	"POST /requests/{id}/reveal", "POST /requests/{id}/accept", "POST /requests/{id}/reject", "POST /requests/{id}/merge",
+	"POST /requests/{id}/dispatch", "POST /requests/{id}/sign", "POST /requests/{id}/return", "POST /requests/{id}/progress",
+	"POST /requests/{id}/extension", "POST /requests/{id}/extension/approve", "POST /requests/{id}/extension/deny",
+	"POST /requests/{id}/result", "POST /requests/{id}/verify", "POST /requests/{id}/send-back",
+	"POST /requests/{id}/callback", "POST /requests/{id}/reopen",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -300,6 +300,7 @@ type Filter struct {
 	Status      []Status
 	CategoryID  int64
 	GridID      int64
+	BuildingID  int64    // the building view's link to its queue
 	Handler     *Handler // kind and id; a kind with id 0 filters by kind
 	Overdue     bool     // only those with a due that counts and has passed
 	Limit       int      // default 50, at most 500
@@ -353,6 +354,10 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	if f.GridID != 0 {
 		where = append(where, "q.grid_id = ?")
 		args = append(args, f.GridID)
+	}
+	if f.BuildingID != 0 {
+		where = append(where, "q.building_id = ?")
+		args = append(args, f.BuildingID)
 	}
 	if f.Handler != nil {
 		where = append(where, "q.handler_kind = ?")

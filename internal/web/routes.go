@@ -111,6 +111,7 @@ func (w *Web) routes() {
 	r.Handle("GET /photos/{id}", policy.StoriesRead, w.storyPhoto)
 	r.Handle("GET /activities/{id}/story", policy.StoriesWrite, w.storyForm)
 	r.Handle("POST /activities/{id}/story", policy.StoriesWrite, w.saveStory)
+	w.requestRoutes()
 	// Everything else: the 404 page in the visitor's language.
 	r.Handle("/", policy.Static, func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 		return apperr.NotFoundErr()

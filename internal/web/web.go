@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,6 +35,7 @@ import (
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/requests"
 	"github.com/linli/linli/internal/secret"
 	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
@@ -69,6 +71,7 @@ type Deps struct {
 	Clock      clock.Clock
 	Stories    *stories.Service
 	Feeds      *feeds.Service
+	Requests   *requests.Service
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool
@@ -129,7 +132,7 @@ func (w *Web) parse() error {
 }
 
 func (w *Web) funcs(lang string) template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"T": func(key string, kv ...any) string {
 			var args map[string]any
 			if len(kv) > 1 {
@@ -171,6 +174,8 @@ func (w *Web) funcs(lang string) template.FuncMap {
 			return ""
 		},
 	}
+	maps.Copy(m, requestFuncs)
+	return m
 }
 
 // View is what every page template receives.
