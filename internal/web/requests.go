@@ -221,15 +221,15 @@ func (w *Web) requestQueue(rw http.ResponseWriter, r *http.Request, p *accounts.
 	tabs := []string{"open", "closed"}
 	switch d.Mode {
 	case "staff":
-		// "overdue" joins these once requests carry deadlines (issue 6
-		// item 5): it is a filter of the service, not of this page.
-		tabs = []string{"open", "mine"}
+		// Overdue is the service's filter (a due that counts has passed),
+		// not this page's.
+		tabs = []string{"open", "overdue", "mine"}
 		if len(grids) > 0 {
 			tabs = append(tabs, "grid")
 		}
 		tabs = append(tabs, "callback", "closed")
 	case "handler":
-		tabs = []string{"open", "sign", "closed"}
+		tabs = []string{"open", "overdue", "sign", "closed"}
 	case "resident":
 		tabs = []string{"all"}
 	}
@@ -242,6 +242,8 @@ func (w *Web) requestQueue(rw http.ResponseWriter, r *http.Request, p *accounts.
 	switch d.Tab {
 	case "open":
 		f.Status = openStatuses
+	case "overdue":
+		f.Status, f.Overdue = openStatuses, true
 	case "mine":
 		f.Status, f.Handler = openStatuses, &requests.Handler{Kind: requests.HandlerAccount, ID: p.AccountID}
 	case "grid":
