@@ -508,6 +508,7 @@ type requestData struct {
 	Targets     []requests.Handler
 	VQuery      string
 	Volunteers  []volunteers.Volunteer
+	Suggestions []suggestionView
 	ErrAction   requests.Action
 	Errors      map[string]string
 	Message     string
@@ -516,6 +517,14 @@ type requestData struct {
 	Revealed    string
 	ReopenUntil string
 	Satisfs     []requests.Satisfaction
+}
+
+// suggestionView is a suggested volunteer with the reasons in words.
+type suggestionView struct {
+	ID           int64
+	Name, Number string
+	Score        float64
+	Reasons      []string
 }
 
 // Err is the message for field of the step form a, if that form failed.
@@ -572,6 +581,20 @@ func (w *Web) renderRequest(rw http.ResponseWriter, r *http.Request, p *accounts
 		}
 		for _, t := range d.Targets {
 			names[requests.Handler{Kind: t.Kind, ID: t.ID}] = t.Name
+		}
+		// The best volunteers for it, each with why (issue 6 item 4).
+		if w.Matching != nil {
+			sg, err := w.Matching.Suggest(r.Context(), p, d.R.ID, 5)
+			if err != nil && !apperr.Is(err, apperr.Forbidden) && !apperr.Is(err, apperr.NotFound) {
+				return err
+			}
+			for _, g := range sg {
+				v := suggestionView{ID: g.VolunteerID, Name: g.Name, Number: g.Number, Score: g.Score}
+				for _, why := range g.Reasons {
+					v.Reasons = append(v.Reasons, i18n.T(lang, why.Key, why.Args))
+				}
+				d.Suggestions = append(d.Suggestions, v)
+			}
 		}
 		if d.VQuery = strings.TrimSpace(r.URL.Query().Get("vq")); d.VQuery != "" {
 			vs, _, err := w.Volunteers.List(r.Context(), p, volunteers.Filter{CommunityID: cid, Query: d.VQuery, Limit: 20})
@@ -630,9 +653,12 @@ func (w *Web) requestStep(action requests.Action) func(http.ResponseWriter, *htt
 		bad := apperr.New(apperr.Invalid, "error.invalid")
 		switch action {
 		case requests.ActDispatch:
-			kind, hid, _ := strings.Cut(f.Get("handler"), ":")
-			n, _ := strconv.ParseInt(hid, 10, 64)
-			st.Handler = &requests.Handler{Kind: requests.HandlerKind(kind), ID: n}
+			// "rule": no handler named, the community's routing decides.
+			if v := f.Get("handler"); v != "rule" {
+				kind, hid, _ := strings.Cut(v, ":")
+				n, _ := strconv.ParseInt(hid, 10, 64)
+				st.Handler = &requests.Handler{Kind: requests.HandlerKind(kind), ID: n}
+			}
 		case requests.ActMerge:
 			if number := strings.TrimSpace(f.Get("into")); number != "" {
 				// An unknown number stays 0, which the service refuses

@@ -49,3 +49,43 @@ func TestRequestsOverdueTab(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestPageSuggestsVolunteers: the dispatch form lists the best
+// volunteers with their reasons in words, and one click dispatches.
+func TestRequestPageSuggestsVolunteers(t *testing.T) {
+	for _, pg := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sqlite", true: "postgres"}[pg], func(t *testing.T) {
+			s := server.Start(t, server.Options{Registry: true, Postgres: pg})
+			w := newBrowser(t, s)
+			w.login("worker", server.Password)
+			_, _, body := w.do("GET", "/requests/new", nil, nil)
+			repairs := match(t, "categories", `<option value="(\d+)">维修</option>`, body)
+			form := url.Values{"channel": {"phone"}, "kind": {"help"}, "urgency": {"general"}, "category_id": {repairs},
+				"description": {"电水壶不加热"}, "contact_name": {"王大爷"}, "contact_phone": {"13800001111"}, "address": {"平安小区2号楼"}}
+			st, loc, body := w.do("POST", "/requests", form, nil)
+			if st != 303 {
+				t.Fatalf("intake: %d %s", st, body)
+			}
+			st, _, body = w.do("POST", loc+"/accept", url.Values{}, nil)
+			if st != 303 {
+				t.Fatalf("accept: %d %s", st, body)
+			}
+			_, _, page := w.do("GET", loc, nil, nil)
+			// The demo's volunteers: the skilled ones for a repair first.
+			number := match(t, "suggestion", `id="suggestions"><li>[^<]+? <small class="mono muted">([^<]+)</small>`, page)
+			vid := match(t, "suggestion", `id="dispatch-suggested-(\d+)"`, page)
+			if !strings.Contains(page, "推荐志愿者") || !strings.Contains(page, "技能对口") || !strings.Contains(page, `<option value="rule">`) {
+				t.Fatalf("the dispatch form without its suggestions, their reasons or the routing option")
+			}
+			st, _, body = w.do("POST", loc+"/dispatch", url.Values{"handler": {"volunteer:" + vid}}, nil)
+			if st != 303 {
+				t.Fatalf("dispatch to the suggested volunteer: %d %s", st, body)
+			}
+			_, _, page = w.do("GET", loc, nil, nil)
+			if !strings.Contains(page, `id="handler">`+number) {
+				i := strings.Index(page, `id="handler"`)
+				t.Fatalf("the request is not with the suggested volunteer %q: %q", number, page[max(0, i):min(len(page), i+80)])
+			}
+		})
+	}
+}

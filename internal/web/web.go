@@ -31,6 +31,7 @@ import (
 	"github.com/linli/linli/internal/hours"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
+	"github.com/linli/linli/internal/matching"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
@@ -72,6 +73,7 @@ type Deps struct {
 	Stories    *stories.Service
 	Feeds      *feeds.Service
 	Requests   *requests.Service
+	Matching   *matching.Service // optional: without it no suggestions
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool
