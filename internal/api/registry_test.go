@@ -121,6 +121,9 @@ var notRegistry = []string{
 	"POST /api/v1/requests/{id}/extension", "POST /api/v1/requests/{id}/extension/approve",
 	"POST /api/v1/requests/{id}/extension/deny", "POST /api/v1/requests/{id}/result", "POST /api/v1/requests/{id}/verify",
 	"POST /api/v1/requests/{id}/send-back", "POST /api/v1/requests/{id}/callback", "POST /api/v1/requests/{id}/reopen",
+	// Open311 API keys: a name and a prefix, no personal data; admin
+	// only; tested in internal/open311 (TestOpen311Conformance, TestKeys).
+	"GET /api/v1/open311/keys", "POST /api/v1/open311/keys", "POST /api/v1/open311/keys/{id}/revoke",
 }
 
 // registryActions guard registry data: a route naming one can never be
