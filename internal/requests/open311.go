@@ -295,7 +295,8 @@ func (s *Service) PublicRequests(ctx context.Context, cid int64, f PublicFilter)
 	}
 	rows, err := s.db.Query(ctx, `SELECT q.number, q.status, c.code, c.name_zh, c.name_en, q.description,
 		COALESCE(q.building_id, 0), CASE WHEN b.id IS NOT NULL THEN e.name || b.number || '号楼' ELSE '' END,
-		q.address, q.lat, q.lng, q.created_at, q.updated_at, q.closed_at, q.close_due, COALESCE(o.name, '')
+		q.address, q.lat, q.lng, q.created_at, q.updated_at, q.closed_at, q.close_due, COALESCE(o.name, ''),
+		q.contact_name, COALESCE(q.resident_id, 0)
 		FROM requests q JOIN request_categories c ON c.id = q.category_id
 		LEFT JOIN buildings b ON b.id = q.building_id LEFT JOIN estates e ON e.id = b.estate_id
 		LEFT JOIN organisations o ON q.handler_kind = 'organisation' AND o.id = q.handler_id
@@ -305,15 +306,19 @@ func (s *Service) PublicRequests(ctx context.Context, cid int64, f PublicFilter)
 	}
 	defer rows.Close()
 	out := []PublicRequest{}
+	contacts := []string{}
+	residents := []int64{}
 	for rows.Next() {
 		var p PublicRequest
-		var st string
+		var st, contact string
+		var resident int64
 		var lat, lng sql.NullFloat64
 		var closed, due sql.NullTime
 		if err := rows.Scan(&p.Number, &st, &p.CategoryCode, &p.NameZH, &p.NameEN, &p.Description, &p.BuildingID, &p.Building,
-			&p.Address, &lat, &lng, &p.CreatedAt, &p.UpdatedAt, &closed, &due, &p.Agency); err != nil {
+			&p.Address, &lat, &lng, &p.CreatedAt, &p.UpdatedAt, &closed, &due, &p.Agency, &contact, &resident); err != nil {
 			return nil, fmt.Errorf("requests: public list: %w", err)
 		}
+		contacts, residents = append(contacts, contact), append(residents, resident)
 		p.Status = Status(st)
 		if lat.Valid && lng.Valid {
 			p.Lat, p.Lng = &lat.Float64, &lng.Float64
@@ -321,7 +326,54 @@ func (s *Service) PublicRequests(ctx context.Context, cid int64, f PublicFilter)
 		p.ClosedAt, p.Due = ptime(closed), ptime(due)
 		out = append(out, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("requests: public list: %w", err)
+	}
+	rows.Close()
+	// People write their own name into what they say ("王小明说…"): the
+	// requester's name comes out of the public description too.
+	var rids []int64
+	for _, id := range residents {
+		if id != 0 && !slices.Contains(rids, id) {
+			rids = append(rids, id)
+		}
+	}
+	persons, err := s.reg.Persons(ctx, cid, rids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		names := nameForms(contacts[i])
+		if p, ok := persons[residents[i]]; ok && residents[i] != 0 {
+			names = append(names, nameForms(p.Name)...)
+		}
+		for _, n := range names {
+			out[i].Description = strings.ReplaceAll(out[i].Description, n, NameRedacted)
+		}
+	}
+	return out, nil
+}
+
+// NameRedacted is what stands where the requester's name was.
+const NameRedacted = "[姓名已隐去]"
+
+// nameForms are the ways a name may be written: as given, without its
+// spaces, and a two-part name in either order ("小明 王" from Open311's
+// first and last name is 王小明 in Chinese). A one-character part alone is
+// left: removing every 王 would maul the text and hide nobody.
+func nameForms(name string) []string {
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) < 2 {
+		return nil
+	}
+	out := []string{name}
+	parts := strings.Fields(name)
+	if len(parts) == 2 {
+		out = append(out, parts[0]+parts[1], parts[1]+parts[0], parts[0]+" "+parts[1], parts[1]+" "+parts[0])
+	}
+	// Longest first, so a longer form is replaced before its part.
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(out)
 }
 
 // Open311Token answers the request number the token was issued for in
