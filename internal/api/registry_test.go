@@ -124,6 +124,8 @@ var notRegistry = []string{
 	// Open311 API keys: a name and a prefix, no personal data; admin
 	// only; tested in internal/open311 (TestOpen311Conformance, TestKeys).
 	"GET /api/v1/open311/keys", "POST /api/v1/open311/keys", "POST /api/v1/open311/keys/{id}/revoke",
+	// The admin's page of the same keys; tested in web's TestAPIKeyPage.
+	"GET /apikeys", "POST /apikeys", "POST /apikeys/{id}/revoke",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -180,7 +180,7 @@ func (a *App) buildHTTP() error {
 	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
 	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify,
 		Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, PublicURL: a.Config.PublicURL,
-		Files: a.Files, Keys: a.Keys, DB: a.DB, Clock: a.Clock, SecureCookies: secure, Stories: a.Stories, Feeds: a.Feeds})
+		Files: a.Files, Keys: a.Keys, DB: a.DB, Clock: a.Clock, SecureCookies: secure, Stories: a.Stories, Feeds: a.Feeds, Open311Keys: a.Open311Keys})
 	if err != nil {
 		return err
 	}

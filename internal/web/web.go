@@ -31,6 +31,7 @@ import (
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/open311"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
@@ -69,6 +70,8 @@ type Deps struct {
 	Clock      clock.Clock
 	Stories    *stories.Service
 	Feeds      *feeds.Service
+	// Open311Keys are the Open311 API keys (the admin's page).
+	Open311Keys *open311.Keys
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool
