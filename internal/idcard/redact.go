@@ -23,6 +23,15 @@ var dateLike = regexp.MustCompile(`^(?:19|20)\d{2}[-./](?:0?[1-9]|1[0-2])[-./](?
 // 3 号楼, 20 度) and dates. It errs on the side of removing: a public
 // page loses a long order number rather than show someone's phone.
 func RedactNumbers(s string) string {
+	digits := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= '０' && r <= '９' {
+			digits++
+		}
+	}
+	if digits < 7 {
+		return s // most text: nothing long enough, and no regexp to run
+	}
 	return numberRun.ReplaceAllStringFunc(s, func(m string) string {
 		n := 0
 		for _, r := range m {

@@ -567,6 +567,7 @@ func conformance(t *testing.T, s *server.Server) {
 	c.fails("POST", "/open311/v2/requests", good("api_key", ""), 403, "api_key")
 	c.fails("POST", "/open311/v2/requests", good("api_key", "o311_"+strings.Repeat("0", 64)), 403, "api_key")
 	c.fails("POST", "/open311/v2/requests", good("api_key", "nonsense"), 403, "")
+	c.fails("POST", "/open311/v2/requests?api_key="+nk.Key, good("api_key", ""), 403, "api_key")
 	c.fails("POST", "/open311/v2/requests", good("service_code", ""), 400, "service_code")
 	c.fails("POST", "/open311/v2/requests", good("service_code", "nope"), 404, "")
 	c.fails("POST", "/open311/v2/requests", good("service_code", "dispute"), 404, "")
@@ -714,6 +715,9 @@ func conformance(t *testing.T, s *server.Server) {
 	c.fails("GET", "/open311/v2/requests?status=pending", nil, 400, "status")
 	c.fails("GET", "/open311/v2/requests?jurisdiction_id=nope", nil, 404, "nope")
 	c.fails("GET", "/open311/v2/nothing", nil, 404, "")
+	c.fails("GET", "/open311/v2/services/", nil, 400, "service_code")
+	c.fails("GET", "/open311/v2/requests/", nil, 400, "service_request_id")
+	c.fails("GET", "/open311/v2/tokens/", nil, 400, "token")
 
 	// The 90-day window and the 1,000-row limit: 1,005 requests 100 days
 	// old are outside the default window; asked for, 1,000 come back.

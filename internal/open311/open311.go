@@ -101,15 +101,19 @@ func format(r *http.Request) string {
 	return "xml"
 }
 
-// split cuts ".xml" or ".json" off a path value; ok is false for neither.
-func split(file string) (string, bool) {
-	if s, ok := strings.CutSuffix(file, ".json"); ok {
-		return s, s != ""
+// split cuts ".xml" or ".json" off a path value: NotFound for neither
+// (no such resource), the spec's 400 when nothing is left of the name
+// ("services/.json": field not provided).
+func split(file, field string) (string, error) {
+	for _, suffix := range []string{".json", ".xml"} {
+		if s, ok := strings.CutSuffix(file, suffix); ok {
+			if s == "" {
+				return "", malformed(field, "open311.argument.required", nil)
+			}
+			return s, nil
+		}
 	}
-	if s, ok := strings.CutSuffix(file, ".xml"); ok {
-		return s, s != ""
-	}
-	return "", false
+	return "", apperr.New(apperr.NotFound, "open311.not_found")
 }
 
 // write answers v in the URL's format. XML documents start with the
@@ -338,9 +342,9 @@ func (s *Server) publicService(ctx context.Context, cid int64, code string) (req
 }
 
 func (s *Server) definition(w http.ResponseWriter, r *http.Request, _ *accounts.Principal) error {
-	code, ok := split(r.PathValue("file"))
-	if !ok {
-		return apperr.New(apperr.NotFound, "open311.not_found")
+	code, err := split(r.PathValue("file"), "service_code")
+	if err != nil {
+		return err
 	}
 	c, err := s.jurisdiction(r.Context(), r.URL.Query().Get("jurisdiction_id"))
 	if err != nil {
@@ -550,9 +554,9 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, _ *account
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, _ *accounts.Principal) error {
-	id, ok := split(r.PathValue("file"))
-	if !ok {
-		return apperr.New(apperr.NotFound, "open311.not_found")
+	id, err := split(r.PathValue("file"), "service_request_id")
+	if err != nil {
+		return err
 	}
 	c, err := s.jurisdiction(r.Context(), r.URL.Query().Get("jurisdiction_id"))
 	if err != nil {
@@ -576,9 +580,9 @@ type tokenDoc struct {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, _ *accounts.Principal) error {
-	tok, ok := split(r.PathValue("file"))
-	if !ok {
-		return apperr.New(apperr.NotFound, "open311.not_found")
+	tok, err := split(r.PathValue("file"), "token")
+	if err != nil {
+		return err
 	}
 	c, err := s.jurisdiction(r.Context(), r.URL.Query().Get("jurisdiction_id"))
 	if err != nil {

@@ -54,7 +54,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, _ *accounts.Prin
 	if err != nil {
 		return err
 	}
-	key, ok, err := s.Keys.check(ctx, strings.TrimSpace(form.Get("api_key")))
+	// The key is read from the body only: one in the URL would be
+	// written down by every proxy and log on its way.
+	key, ok, err := s.Keys.check(ctx, strings.TrimSpace(r.PostForm.Get("api_key")))
 	if err != nil {
 		return err
 	}
