@@ -22,6 +22,7 @@ import (
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/matching"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/open311"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/requests"
@@ -32,23 +33,24 @@ import (
 
 // Deps are the services the API uses.
 type Deps struct {
-	Log        *slog.Logger
-	DB         *db.DB // for the audit log, which has no service of its own
-	Accounts   *accounts.Service
-	Tenancy    *tenancy.Store
-	Notify     *notify.Service
-	Calendar   *calendar.Service
-	Registry   *registry.Service
-	Volunteers *volunteers.Service
-	Hours      *hours.Service
-	Certs      *certs.Service
-	Points     *points.Service
-	Activities *activities.Service
-	Feeds      *feeds.Service
-	Stories    *stories.Service
-	Requests   *requests.Service
-	Matching   *matching.Service
-	PublicURL  string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
+	Log         *slog.Logger
+	DB          *db.DB // for the audit log, which has no service of its own
+	Accounts    *accounts.Service
+	Tenancy     *tenancy.Store
+	Notify      *notify.Service
+	Calendar    *calendar.Service
+	Registry    *registry.Service
+	Volunteers  *volunteers.Service
+	Hours       *hours.Service
+	Certs       *certs.Service
+	Points      *points.Service
+	Activities  *activities.Service
+	Feeds       *feeds.Service
+	Stories     *stories.Service
+	Requests    *requests.Service
+	Open311Keys *open311.Keys
+	Matching    *matching.Service
+	PublicURL   string // LINLI_PUBLIC_URL: base of absolute links; empty: the request's host
 }
 
 // API serves /api/v1.

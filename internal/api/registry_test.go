@@ -142,6 +142,11 @@ var notRegistry = []string{
 	"POST /requests/{id}/extension", "POST /requests/{id}/extension/approve", "POST /requests/{id}/extension/deny",
 	"POST /requests/{id}/result", "POST /requests/{id}/verify", "POST /requests/{id}/send-back",
 	"POST /requests/{id}/callback", "POST /requests/{id}/reopen",
+	// Open311 API keys: a name and a prefix, no personal data; admin
+	// only; tested in internal/open311 (TestOpen311Conformance, TestKeys).
+	"GET /api/v1/open311/keys", "POST /api/v1/open311/keys", "POST /api/v1/open311/keys/{id}/revoke",
+	// The admin's page of the same keys; tested in web's TestAPIKeyPage.
+	"GET /apikeys", "POST /apikeys", "POST /apikeys/{id}/revoke",
 }
 
 // registryActions guard registry data: a route naming one can never be

@@ -33,6 +33,7 @@ import (
 	"github.com/linli/linli/internal/jobs"
 	"github.com/linli/linli/internal/matching"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/open311"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
@@ -68,9 +69,13 @@ type App struct {
 	Stories    *stories.Service
 	Requests   *requests.Service
 	Matching   *matching.Service
-	Web        *web.Web
-	API        *api.API
-	Handler    http.Handler
+	// Open311Keys are the API keys of the Open311 endpoint, Open311 the
+	// endpoint itself (/open311/v2/).
+	Open311Keys *open311.Keys
+	Open311     *open311.Server
+	Web         *web.Web
+	API         *api.API
+	Handler     http.Handler
 
 	ready atomic.Bool
 }
@@ -136,6 +141,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Requests = requests.New(d, keys, o.Clock, a.Registry, a.Notify)
 	a.Matching = matching.New(d, o.Clock, a.Requests)
 	a.Requests.Register(a.Jobs)
+	a.Open311Keys = open311.NewKeys(d, o.Clock)
 	a.schedule()
 	if err := a.buildHTTP(); err != nil {
 		d.Close()
@@ -178,12 +184,17 @@ func (a *App) buildHTTP() error {
 	secure := a.Config.PublicURL != "" && len(a.Config.PublicURL) > 8 && a.Config.PublicURL[:8] == "https://"
 	w, err := web.New(webMux, web.Deps{Log: a.Log, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify,
 		Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, PublicURL: a.Config.PublicURL,
-		Files: a.Files, Keys: a.Keys, DB: a.DB, Clock: a.Clock, SecureCookies: secure, Stories: a.Stories, Feeds: a.Feeds, Requests: a.Requests, Matching: a.Matching})
+		Files: a.Files, Keys: a.Keys, DB: a.DB, Clock: a.Clock, SecureCookies: secure, Stories: a.Stories, Feeds: a.Feeds, Requests: a.Requests, Matching: a.Matching, Open311Keys: a.Open311Keys})
 	if err != nil {
 		return err
 	}
 	a.Web = w
-	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, Stories: a.Stories, Requests: a.Requests, Matching: a.Matching, PublicURL: a.Config.PublicURL})
+	a.API = api.New(apiMux, api.Deps{Log: a.Log, DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Calendar: a.Calendar, Registry: a.Registry, Volunteers: a.Volunteers, Hours: a.Hours, Certs: a.Certs, Points: a.Points, Activities: a.Activities, Feeds: a.Feeds, Stories: a.Stories, Requests: a.Requests, Open311Keys: a.Open311Keys, Matching: a.Matching, PublicURL: a.Config.PublicURL})
+	// Open311 has a router of its own: its errors are the spec's lists in
+	// XML or JSON, and its only credential is the api_key of a POST.
+	o311Mux := http.NewServeMux()
+	a.Open311 = open311.New(o311Mux, open311.Deps{Log: a.Log, Clock: a.Clock, Requests: a.Requests, Tenancy: a.Tenancy,
+		Keys: a.Open311Keys, PublicURL: a.Config.PublicURL})
 
 	a.Web.Router.Denied = a.auditDenial
 	a.API.Router.Denied = a.auditDenial
@@ -198,6 +209,7 @@ func (a *App) buildHTTP() error {
 	root.HandleFunc("GET /healthz", a.healthz)
 	root.Handle("/api/", apiMux)
 	root.Handle("GET /feeds/", apiMux) // calendar feeds: the API's router, by token, no cookies
+	root.Handle("/open311/", o311Mux)  // no cookies either: the api_key is in the form
 	root.Handle("/", csrf.Handler(webMux))
 	a.Handler = httpx.Chain(root,
 		httpx.SecurityHeaders,

@@ -37,6 +37,8 @@ Usage:
   linli user grant NAME --role ROLE [...scope flags as for add]
   linli import residents FILE.xlsx|FILE.csv [--community CODE] [--dry-run] [--skip-bad] [--create-buildings]
   linli export residents FILE.xlsx|FILE.csv [--community CODE] [--reveal --reason TEXT]
+  linli apikey create --community CODE --name NAME              an Open311 API key (shown once)
+  linli apikey list [--community CODE] | revoke ID
   linli gen --communities N [--seed S]                         write a synthetic city for scale tests
   linli config                                                 print effective settings, secrets masked
   linli version
@@ -66,6 +68,8 @@ func Run(ctx context.Context, e Env) int {
 		err = exportCmd(ctx, e, args)
 	case "gen":
 		err = genCmd(ctx, e, args)
+	case "apikey":
+		err = apikey(ctx, e, args)
 	case "config":
 		err = printConfig(e, args)
 	case "version", "--version", "-v":

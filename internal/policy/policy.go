@@ -95,6 +95,9 @@ const (
 	RequestsCallback  Action = "requests.callback"
 	RequestsReveal    Action = "requests.reveal"
 	RequestCategories Action = "requests.categories"
+	Open311Read       Action = "open311.read"
+	Open311Submit     Action = "open311.submit"
+	Open311Keys       Action = "open311.keys"
 )
 
 var (
@@ -203,6 +206,13 @@ var Rules = map[Action]Rule{
 	RequestsCallback:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident}, Doc: "answer the callback of a request or reopen it (a resident: their own; the office on their behalf)"},
 	RequestCategories: {Roles: office, Doc: "add, rename, publish and retire the community's request categories; set its routing rules and time limits"},
 	RequestsReveal:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "unmask a requester's phone, with a reason (audited; a handler: what is dispatched to it)"},
+	// Open311 GeoReport v2: anyone reads the public side (public
+	// categories only, places at building level, no requester); a POST
+	// is public too, its credential the api_key the spec puts in the
+	// form (403 without a live one). Keys are the admin's.
+	Open311Read:   {Public: true, Doc: "Open311 discovery, services and the public requests (public categories, building-level places, no requester)"},
+	Open311Submit: {Public: true, Doc: "file a request through Open311 with an API key (403 without a live key; rate-limited per key)"},
+	Open311Keys:   {Roles: admin, Doc: "create, list and revoke the community's Open311 API keys"},
 }
 
 // Lookup returns the rule of a, and whether there is one.

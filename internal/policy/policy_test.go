@@ -147,8 +147,9 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.RequestsCallback:  {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
 		policy.RequestCategories: {accounts.Admin, accounts.Worker},
 		policy.RequestsReveal:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
+		policy.Open311Keys:       adminOnly,
 	}
-	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.FeedRead, policy.StoriesRead}
+	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.FeedRead, policy.StoriesRead, policy.Open311Read, policy.Open311Submit}
 	for _, a := range public {
 		if !policy.Permits(nil, a) {
 			t.Errorf("anonymous denied public action %s", a)

@@ -33,6 +33,7 @@ import (
 	"github.com/linli/linli/internal/i18n"
 	"github.com/linli/linli/internal/matching"
 	"github.com/linli/linli/internal/notify"
+	"github.com/linli/linli/internal/open311"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
@@ -74,6 +75,8 @@ type Deps struct {
 	Feeds      *feeds.Service
 	Requests   *requests.Service
 	Matching   *matching.Service // optional: without it no suggestions
+	// Open311Keys are the Open311 API keys (the admin's page).
+	Open311Keys *open311.Keys
 	// SecureCookies marks cookies Secure; set when served over TLS or
 	// behind an https LINLI_PUBLIC_URL.
 	SecureCookies bool
