@@ -45,7 +45,7 @@ type Seeder struct {
 	Activities *activities.Service
 	Stories    *stories.Service
 	Requests   *requests.Service // the year of residents' requests
-	Anchor     time.Time // "today" of the demo
+	Anchor     time.Time         // "today" of the demo
 	Seed       int64
 	Password   string // demo accounts' password
 

@@ -409,17 +409,18 @@ func (w *seedWorld) number(ctx context.Context, tx *db.Tx, out []*seeded) error 
 	return nil
 }
 
-// write inserts the requests one by one (their ids are needed) and their
-// events in multi-row batches.
+// write inserts the requests and their events in multi-row batches (a
+// thousand single inserts are most of the seed's time), then reads the
+// requests' ids back by their numbers.
 func (w *seedWorld) write(ctx context.Context, tx *db.Tx, out []*seeded) ([]int64, error) {
-	ids := make([]int64, len(out))
 	t := func(p *time.Time) any {
 		if p == nil {
 			return nil
 		}
 		return p.UTC()
 	}
-	for i, x := range out {
+	rows := make([][]any, 0, len(out))
+	for _, x := range out {
 		in := x.in
 		phoneEnc, err := w.s.seal(w.cid, "contact_phone", x.phone)
 		if err != nil {
@@ -439,16 +440,46 @@ func (w *seedWorld) write(ctx context.Context, tx *db.Tx, out []*seeded) ([]int6
 		if x.satisfaction != "" {
 			sat = string(x.satisfaction)
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO requests (community_id, number, channel, kind, category_id, household_id, building_id,
-			grid_id, address, description, urgency, resident_id, requester_account_id, contact_name, contact_phone_enc, status,
-			handler_kind, handler_id, resolved, satisfaction, reopen_count, last_seq, created_by, created_at, updated_at,
-			accepted_at, dispatched_at, signed_at, result_at, closed_at, feedback_due)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			w.cid, x.number, string(in.Channel), string(in.Kind), in.CategoryID, nullID(x.pl.household), nullID(x.pl.building),
+		rows = append(rows, []any{w.cid, x.number, string(in.Channel), string(in.Kind), in.CategoryID, nullID(x.pl.household), nullID(x.pl.building),
 			nullID(x.pl.grid), x.pl.address, in.Description, string(in.Urgency), nullID(in.ResidentID), requester,
 			in.ContactName, phoneEnc, string(x.status), hk, hid, resolved, sat, x.reopens, len(x.events), nullID(in.By.AccountID),
-			in.At.UTC(), x.updated.UTC(), t(x.accepted), t(x.dispatched), t(x.signed), t(x.result), t(x.closed), t(x.feedbackDue)).Scan(&ids[i]); err != nil {
-			return nil, fmt.Errorf("requests: seed insert: %w", err)
+			in.At.UTC(), x.updated.UTC(), t(x.accepted), t(x.dispatched), t(x.signed), t(x.result), t(x.closed), t(x.feedbackDue)})
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO requests (community_id, number, channel, kind, category_id, household_id, building_id,
+		grid_id, address, description, urgency, resident_id, requester_account_id, contact_name, contact_phone_enc, status,
+		handler_kind, handler_id, resolved, satisfaction, reopen_count, last_seq, created_by, created_at, updated_at,
+		accepted_at, dispatched_at, signed_at, result_at, closed_at, feedback_due) VALUES `, rows); err != nil {
+		return nil, fmt.Errorf("requests: seed insert: %w", err)
+	}
+	byNumber := map[string]int64{}
+	for start := 0; start < len(out); start += 500 {
+		chunk := out[start:min(start+500, len(out))]
+		args := []any{w.cid}
+		for _, x := range chunk {
+			args = append(args, x.number)
+		}
+		rs, err := tx.Query(ctx, `SELECT number, id FROM requests WHERE community_id = ? AND number IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("requests: seed ids: %w", err)
+		}
+		for rs.Next() {
+			var n string
+			var id int64
+			if err := rs.Scan(&n, &id); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("requests: seed ids: %w", err)
+			}
+			byNumber[n] = id
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, fmt.Errorf("requests: seed ids: %w", err)
+		}
+	}
+	ids := make([]int64, len(out))
+	for i, x := range out {
+		if ids[i] = byNumber[x.number]; ids[i] == 0 {
+			return nil, fmt.Errorf("requests: seed: %s not written", x.number)
 		}
 	}
 	for i, x := range out {
@@ -472,23 +503,7 @@ func (w *seedWorld) write(ctx context.Context, tx *db.Tx, out []*seeded) ([]int6
 			}
 		}
 	}
-	const cols = 16
-	const perBatch = 200
-	var args []any
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		rows := len(args) / cols
-		q := `INSERT INTO request_events (community_id, request_id, seq, action, from_status, to_status, actor_id, actor_role,
-			at, note, reason, handler_kind, handler_id, until_at, resolved, satisfaction) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("requests: seed events: %w", err)
-		}
-		args = args[:0]
-		return nil
-	}
+	var events [][]any
 	for i, x := range out {
 		for k, e := range x.events {
 			var hk, hid, until, resolved, sat any
@@ -505,17 +520,36 @@ func (w *seedWorld) write(ctx context.Context, tx *db.Tx, out []*seeded) ([]int6
 				sat = string(e.satisfaction)
 			}
 			role := e.actor.Audit(e.at, "", w.cid).Role
-			args = append(args, w.cid, ids[i], k+1, string(e.action), string(e.from), string(e.to), nullID(e.actor.AccountID), role,
-				e.at.UTC(), e.note, e.reason, hk, hid, until, resolved, sat)
-			if len(args) == cols*perBatch {
-				if err := flush(); err != nil {
-					return nil, err
-				}
-			}
+			events = append(events, []any{w.cid, ids[i], k + 1, string(e.action), string(e.from), string(e.to), nullID(e.actor.AccountID), role,
+				e.at.UTC(), e.note, e.reason, hk, hid, until, resolved, sat})
 		}
 	}
-	if err := flush(); err != nil {
-		return nil, err
+	if err := insertRows(ctx, tx, `INSERT INTO request_events (community_id, request_id, seq, action, from_status, to_status, actor_id, actor_role,
+		at, note, reason, handler_kind, handler_id, until_at, resolved, satisfaction) VALUES `, events); err != nil {
+		return nil, fmt.Errorf("requests: seed events: %w", err)
 	}
 	return ids, nil
+}
+
+// insertRows runs head (an INSERT ... VALUES) for rows, as many rows a
+// statement as keep it under a few thousand parameters (SQLite allows
+// 32,766, PostgreSQL 65,535).
+func insertRows(ctx context.Context, tx *db.Tx, head string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := len(rows[0])
+	tuple := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	per := max(1, 4000/cols)
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		args := make([]any, 0, len(chunk)*cols)
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := tx.Exec(ctx, head+strings.TrimSuffix(strings.Repeat(tuple+", ", len(chunk)), ", "), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
