@@ -256,7 +256,7 @@ var reqCats = []reqCat{
 	}, weekday: 1.1, flat: true,
 		kinds: []requests.Kind{requests.KindHelp, requests.KindHelp, requests.KindComplaint, requests.KindSuggestion},
 		problems: []string{"连续下雨，顶层卧室墙面渗水", "卫生间下水管返味、排水慢", "楼内老旧水管锈蚀，接口处渗水", "厨房下水道堵了",
-			"水表井里积满了水", "地下室进水，储藏间的东西泡了", "楼顶雨水管堵塞，雨水顺着外墙流", "自来水发黄，放一会儿才清"},
+			"水表井里积满了水", "楼里的管道用了三十多年，老化严重，希望整栋楼的管道换新", "地下室进水，储藏间的东西泡了", "楼顶雨水管堵塞，雨水顺着外墙流", "自来水发黄，放一会儿才清"},
 		details: []string{"这几天雨大，越来越严重", "楼里的管道用了三十多年了", "物业来看过一次没解决", "担心泡坏楼下邻居家",
 			"晚上都不敢用水", "家里有瘫痪老人"},
 		results: []string{"已疏通管道，排水恢复正常", "更换了锈蚀的一段立管和阀门", "已对楼顶防水做临时处理，雨季后安排整体维修",
@@ -361,13 +361,20 @@ var doorDuties = map[string]string{
 	"other": "民意上门听", "elderly": "困难上门帮", "benefits": "政务上门办", "safety": "风险上门管", "repairs": "困难上门帮",
 }
 
-var asks = []string{"麻烦社区帮忙协调。", "希望尽快处理。", "请派师傅上门看看。", "谢谢社区！", "希望能解决。", ""}
+var asks = []string{"麻烦社区帮忙协调。", "希望尽快处理。", "谢谢社区！", "希望能解决。", ""}
+
+// Categories where someone comes with tools.
+var toolCats = []string{"repairs", "water", "heating", "electricity"}
 
 var rejectReasons = []string{"属于开发商保修范围，已告知居民联系开发商", "诉求人三次电话联系不上，无法核实", "不在本社区辖区，已告知拨打12345",
 	"已由法院处理的纠纷，社区不再受理"}
 var returnReasons = []string{"不属于本单位管辖范围，请改派", "需要专业资质施工，请转物业", "人员外出，今天无法上门，请改派其他人"}
 var sendBackReasons = []string{"回访居民反映问题没有彻底解决", "处理结果缺少照片和说明，请补充"}
 var extensionReasons = []string{"需要购买配件，预计三天到货", "需要协调楼上住户入户查看", "需等待天气转好后施工"}
+
+// What is asked of people rather than pipes takes its own reasons.
+var paperCats = []string{"benefits", "dispute", "elderly", "other"}
+var paperExtensionReasons = []string{"需等待街道审核材料", "当事人外出，需约时间再次上门", "需要和家属一起商量"}
 var progressNotes = []string{"已电话联系居民，约好上门时间", "已上门查看，正在准备材料", "配件已到，明天上门更换", "已和相关住户沟通"}
 
 // year generates the year's requests day by day.
@@ -399,10 +406,16 @@ func (g *reqGen) year() {
 // fresh adds the last few hours' requests, not yet accepted: the
 // office's queue on the demo's today is never empty.
 func (g *reqGen) fresh() {
+	// In the office's hours: a demo started at night has last evening's.
+	base := g.s.Anchor.In(clock.Shanghai)
+	if base.Hour() < 9 {
+		y := base.AddDate(0, 0, -1)
+		base = time.Date(y.Year(), y.Month(), y.Day(), 18, 0, 0, 0, clock.Shanghai)
+	}
 	for i, code := range []string{"heating", "repairs", "environment"} {
 		for _, c := range reqCats {
 			if c.code == code {
-				p := g.request(c, g.s.Anchor.Add(-time.Duration(25+i*45)*time.Minute))
+				p := g.request(c, base.Add(-time.Duration(25+i*45)*time.Minute))
 				p.r.Steps = nil
 			}
 		}
@@ -528,10 +541,19 @@ func (g *reqGen) request(c reqCat, at time.Time) *plan {
 			r.BuildingID = fl.building
 		}
 		if person.alone && (c.code == "elderly" || g.rnd.IntN(3) == 0) {
-			desc.WriteString("独居老人，")
+			desc.WriteString("独居老人反映：")
 		}
 	}
 	problem := g.pick(c.problems)
+	// The kind follows what was said: a question, a wish, or a trouble.
+	switch {
+	case strings.Contains(problem, "咨询"):
+		r.Kind = requests.KindConsult
+	case strings.Contains(problem, "建议") || strings.Contains(problem, "希望"):
+		r.Kind = requests.KindSuggestion
+	case r.Kind == requests.KindConsult || r.Kind == requests.KindSuggestion:
+		r.Kind = requests.KindHelp
+	}
 	desc.WriteString(problem)
 	if !strings.Contains(problem, "咨询") {
 		// A question stands alone; a trouble comes with what makes it hard.
@@ -539,7 +561,11 @@ func (g *reqGen) request(c reqCat, at time.Time) *plan {
 		desc.WriteString(g.pick(c.details))
 	}
 	desc.WriteString("。")
-	desc.WriteString(asks[g.rnd.IntN(len(asks))])
+	if slices.Contains(toolCats, c.code) && g.rnd.IntN(3) == 0 {
+		desc.WriteString("请派师傅上门看看。")
+	} else {
+		desc.WriteString(asks[g.rnd.IntN(len(asks))])
+	}
 	r.Description = strings.TrimSpace(desc.String())
 	// Urgency from what it is.
 	d := r.Description
@@ -548,13 +574,13 @@ func (g *reqGen) request(c reqCat, at time.Time) *plan {
 		r.Urgency = requests.UrgencyEmergency
 	case c.code == "heating" && !strings.Contains(d, "咨询"), c.code == "water" && g.rnd.IntN(2) == 0, c.code == "electricity" && strings.Contains(d, "没电"):
 		r.Urgency = requests.UrgencyUtilities
-	case c.code == "dispute" && g.rnd.IntN(3) == 0, strings.Contains(d, "老化") && g.rnd.IntN(2) == 0:
+	case c.code == "dispute" && g.rnd.IntN(3) == 0, strings.Contains(d, "老化"):
 		r.Urgency = requests.UrgencyComplex
 	}
 	g.life(p, c)
 	g.plans = append(g.plans, p)
 	// Neighbours call about the same thing: a duplicate, merged.
-	if r.Kind != requests.KindConsult && (!c.flat && g.rnd.IntN(100) < 7 || c.code == "heating" && g.rnd.IntN(100) < 5) {
+	if r.Kind != requests.KindConsult && c.code != "dispute" && (!c.flat && g.rnd.IntN(100) < 10 || c.code == "heating" && g.rnd.IntN(100) < 5) {
 		g.duplicate(p)
 	}
 	return p
@@ -704,7 +730,12 @@ func (g *reqGen) life(p *plan, c reqCat) {
 		step(requests.ActProgress, actor, work/3, func(s *requests.SeedStep) { s.Note = g.pick(progressNotes) })
 	}
 	if g.rnd.IntN(100) < 6 || r.Urgency == requests.UrgencyComplex && g.rnd.IntN(2) == 0 {
-		step(requests.ActExtension, actor, work/3, func(s *requests.SeedStep) { s.Reason = g.pick(extensionReasons) })
+		step(requests.ActExtension, actor, work/3, func(s *requests.SeedStep) {
+			s.Reason = g.pick(extensionReasons)
+			if slices.Contains(paperCats, c.code) {
+				s.Reason = g.pick(paperExtensionReasons)
+			}
+		})
 		if g.rnd.IntN(5) == 0 {
 			step(requests.ActDenyExtension, office, mins(30, 240), func(s *requests.SeedStep) { s.Reason = "问题影响居民生活，请按原时限办结" })
 		} else {
@@ -725,7 +756,12 @@ func (g *reqGen) life(p *plan, c reqCat) {
 		if r.Self {
 			who = r.By
 		}
-		step(requests.ActReopen, who, mins(12*60, 4*24*60), func(s *requests.SeedStep) { s.Reason = "问题没有解决，又出现了" })
+		step(requests.ActReopen, who, mins(12*60, 4*24*60), func(s *requests.SeedStep) {
+			s.Reason = "修好没几天又坏了"
+			if slices.Contains(paperCats, c.code) {
+				s.Reason = "事情还没有办妥，居民不满意"
+			}
+		})
 		step(requests.ActResult, actor, mins(240, 3*24*60), func(s *requests.SeedStep) { s.Note = "再次上门，" + g.pick(c.results) })
 		step(requests.ActVerify, office, mins(30, 24*60), nil)
 		g.callback(p, office, mins(60, 2*24*60), true)
@@ -782,7 +818,7 @@ func (g *reqGen) duplicate(first *plan) {
 	d := &plan{into: first}
 	d.r = requests.SeedRequest{Input: requests.Input{Channel: requests.ChannelPhone, Kind: requests.KindComplaint, CategoryID: r.CategoryID,
 		BuildingID: g.buildingOf(&r), Urgency: r.Urgency, ResidentID: who.id,
-		Description: "邻居来电反映同一问题：" + strings.TrimPrefix(strings.TrimPrefix(r.Description, "网格巡查发现："), "独居老人，")},
+		Description: "邻居来电反映同一问题：" + strings.TrimPrefix(strings.TrimPrefix(r.Description, "网格巡查发现："), "独居老人反映：")},
 		By: g.office[0], At: at.UTC()}
 	d.r.Steps = []requests.SeedStep{{Step: requests.Step{Action: requests.ActMerge}, Actor: g.office[0], At: mergeAt.UTC()}}
 	g.plans = append(g.plans, d)
