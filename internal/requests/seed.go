@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/idcard"
@@ -70,25 +71,27 @@ func (s *Service) SeedCategories(ctx context.Context, tx *db.Tx, cid int64) (map
 
 // seeded is a request of the batch being replayed.
 type seeded struct {
-	in                                                        *SeedRequest
-	number                                                    string
-	pl                                                        place
-	phone                                                     string
-	events                                                    []seedEvent
-	status                                                    Status
-	handler                                                   *Handler
-	mergedInto                                                int // index, -1: none
-	resolved                                                  *bool
-	satisfaction                                              Satisfaction
-	reopens                                                   int
+	in           *SeedRequest
+	number       string
+	pl           place
+	phone        string
+	events       []seedEvent
+	status       Status
+	handler      *Handler
+	mergedInto   int // index, -1: none
+	resolved     *bool
+	satisfaction Satisfaction
+	reopens      int
+	updated      time.Time
+	// When it was accepted, dispatched, ...: the request's columns.
 	accepted, dispatched, signed, result, closed, feedbackDue *time.Time
-	updated                                                   time.Time
 }
 
 type seedEvent struct {
 	event
-	actor *accounts.Principal
-	at    time.Time
+	actor  *accounts.Principal
+	at     time.Time
+	absorb int // an absorb event: 1 + the index of the request merged in
 }
 
 // SeedTx writes the batch rs into community cid on tx and returns their
@@ -209,9 +212,14 @@ func (w *seedWorld) intake(r *SeedRequest) (*seeded, error) {
 	}
 	x := &seeded{in: r, status: Submitted, mergedInto: -1, updated: r.At}
 	var v fieldErrs
-	desc := cleanText(in.Description)
-	if utf8.RuneCountInString(desc) < 2 || desc != in.Description {
-		v = append(v, "description")
+	// The free texts pass the checks Submit makes (length, no markup,
+	// no control characters), and are stored as given.
+	var texts apperr.Validation
+	checkText(&texts, "description", in.Description, MaxDescription)
+	checkText(&texts, "address", in.Address, 200)
+	checkText(&texts, "contact_name", in.ContactName, 50)
+	if utf8.RuneCountInString(in.Description) < 2 || cleanText(in.Description) != in.Description || texts.Err() != nil {
+		v = append(v, "description, address or contact name")
 	}
 	if in.ResidentID == 0 {
 		p, err := idcard.NormalizePhone(strings.TrimSpace(in.ContactPhone))
@@ -272,6 +280,12 @@ func (w *seedWorld) replay(out []*seeded, i int, st SeedStep, now time.Time) err
 	case t.Note && utf8.RuneCountInString(cleanText(st.Note)) < 2:
 		return fmt.Errorf("a note is needed")
 	}
+	var texts apperr.Validation
+	checkText(&texts, "reason", cleanText(st.Reason), 500)
+	checkText(&texts, "note", cleanText(st.Note), 2000)
+	if texts.Err() != nil {
+		return fmt.Errorf("a reason or note Do would refuse")
+	}
 	if err := w.side(x, t.Side, st.Actor); err != nil {
 		return err
 	}
@@ -290,7 +304,7 @@ func (w *seedWorld) replay(out []*seeded, i int, st SeedStep, now time.Time) err
 		// The target's timeline notes the merge, as absorb does; its note
 		// (this request's number) is filled in once numbers are issued.
 		y := out[j]
-		y.events = append(y.events, seedEvent{event: event{action: "absorb", from: y.status, to: y.status, note: fmt.Sprint(i)}, actor: st.Actor, at: at})
+		y.events = append(y.events, seedEvent{event: event{action: "absorb", from: y.status, to: y.status}, actor: st.Actor, at: at, absorb: i + 1})
 		y.updated = at
 	case ActDispatch:
 		if st.Handler == nil || !slices.Contains(HandlerKinds, st.Handler.Kind) || st.Handler.ID <= 0 {
@@ -399,10 +413,8 @@ func (w *seedWorld) number(ctx context.Context, tx *db.Tx, out []*seeded) error 
 	}
 	for _, x := range out {
 		for k := range x.events {
-			if x.events[k].action == "absorb" {
-				var j int
-				fmt.Sscan(x.events[k].note, &j)
-				x.events[k].note = out[j].number
+			if j := x.events[k].absorb; j > 0 {
+				x.events[k].note = out[j-1].number
 			}
 		}
 	}
