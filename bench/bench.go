@@ -70,7 +70,7 @@ func NewLinli(ctx context.Context, o Options) (*Linli, error) {
 		return nil, fmt.Errorf("bench: app.New: %w", err)
 	}
 	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points,
-		Activities: a.Activities, Stories: a.Stories,
+		Activities: a.Activities, Stories: a.Stories, Requests: a.Requests,
 		Anchor: time.Now(), Seed: cfg.DemoSeed, Password: Password}
 	if err := s.Run(ctx); err != nil {
 		a.Close()

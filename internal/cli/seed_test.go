@@ -27,7 +27,7 @@ func seed(t *testing.T, dbPath, keyFile, dataDir string) {
 	}
 	defer a.Close()
 	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points,
-		Activities: a.Activities, Stories: a.Stories, Anchor: time.Now(), Password: "Linli-seed-2026"}
+		Activities: a.Activities, Stories: a.Stories, Requests: a.Requests, Anchor: time.Now(), Password: "Linli-seed-2026"}
 	if err := s.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func seedDemo(ctx context.Context, e Env, a *app.App, c config.Config) error {
 	if pw == "" {
 		pw = demo.GeneratePassword()
 	}
-	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Activities: a.Activities, Stories: a.Stories, Anchor: time.Now().In(clock.Shanghai),
+	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Activities: a.Activities, Stories: a.Stories, Requests: a.Requests, Anchor: time.Now().In(clock.Shanghai),
 		Seed: c.DemoSeed, Password: pw}
 	if err := s.Run(ctx); err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/points"
 	"github.com/linli/linli/internal/registry"
+	"github.com/linli/linli/internal/requests"
 	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/tenancy"
 )
@@ -43,7 +44,8 @@ type Seeder struct {
 	// the stories have no photos.
 	Activities *activities.Service
 	Stories    *stories.Service
-	Anchor     time.Time // "today" of the demo
+	Requests   *requests.Service // the year of residents' requests
+	Anchor     time.Time         // "today" of the demo
 	Seed       int64
 	Password   string // demo accounts' password
 
@@ -72,6 +74,7 @@ var Steps = []Step{
 	{Name: ActivitiesStep, Run: activitiesStep},
 	{Name: HoursStep, Run: hoursStep},
 	{Name: PointsStep, Run: pointsStep},
+	{Name: RequestsStep, Run: requestsStep},
 }
 
 // RegistryStep is the name of the step that loads the registry.

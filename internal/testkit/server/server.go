@@ -73,9 +73,9 @@ func Start(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
-	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Activities: a.Activities, Stories: a.Stories, Anchor: o.Now, Seed: 1, Password: Password}
+	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar, Points: a.Points, Activities: a.Activities, Stories: a.Stories, Requests: a.Requests, Anchor: o.Now, Seed: 1, Password: Password}
 	if !o.Registry {
-		s.Skip = map[string]bool{demo.RegistryStep: true, demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true, demo.ActivitiesStep: true}
+		s.Skip = map[string]bool{demo.RegistryStep: true, demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true, demo.ActivitiesStep: true, demo.RequestsStep: true}
 	}
 	for _, name := range o.Skip {
 		if s.Skip == nil {
