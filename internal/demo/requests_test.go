@@ -43,19 +43,20 @@ type reqRow struct {
 	public              bool
 	handlerKind         string
 	handlerID, reopened int64
+	community           int64
 }
 
 func checkYearOfRequests(t *testing.T, s *server.Server, now time.Time) {
 	ctx := context.Background()
 	rows, err := s.DB.Query(ctx, `SELECT q.id, q.number, q.status, q.created_at, c.code, c.public, COALESCE(q.handler_kind, ''),
-		COALESCE(q.handler_id, 0), q.reopen_count FROM requests q JOIN request_categories c ON c.id = q.category_id ORDER BY q.created_at, q.id`)
+		COALESCE(q.handler_id, 0), q.reopen_count, q.community_id FROM requests q JOIN request_categories c ON c.id = q.category_id ORDER BY q.created_at, q.id`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var all []reqRow
 	for rows.Next() {
 		var r reqRow
-		if err := rows.Scan(&r.id, &r.number, &r.status, &r.created, &r.category, &r.public, &r.handlerKind, &r.handlerID, &r.reopened); err != nil {
+		if err := rows.Scan(&r.id, &r.number, &r.status, &r.created, &r.category, &r.public, &r.handlerKind, &r.handlerID, &r.reopened, &r.community); err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, r)
@@ -155,6 +156,30 @@ func checkYearOfRequests(t *testing.T, s *server.Server, now time.Time) {
 		len(all), nEvents, counts, oldOpen, partners, openPartners, publicRecent, reopened, season)
 	if counts["closed"] < len(all)*3/4 || counts["rejected"] < 10 || counts["merged"] < 10 || open < 20 || oldOpen < 5 {
 		t.Errorf("statuses %v, %d open, %d old and open", counts, open, oldOpen)
+	}
+	// The due columns are set as the live steps set them: the old open
+	// ones are overdue by the service's own filter, some open ones are
+	// not, and nothing closed ever is.
+	admin, err := s.Accounts.FindByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &accounts.Principal{AccountID: admin.ID, Username: admin.Username, Grants: admin.Grants}
+	overdue, err := s.Requests.List(ctx, p, requests.Filter{CommunityID: all[0].community, Overdue: true, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dueless int
+	if err := s.DB.QueryRow(ctx, `SELECT count(*) FROM requests WHERE dispatch_due IS NULL OR (accepted_at IS NOT NULL AND feedback_due IS NULL)`).Scan(&dueless); err != nil {
+		t.Fatal(err)
+	}
+	if overdue.Total < oldOpen || overdue.Total >= open || dueless != 0 {
+		t.Errorf("%d overdue of %d open (%d old and open); %d requests without their due columns", overdue.Total, open, oldOpen, dueless)
+	}
+	for _, r := range overdue.Items {
+		if !r.Overdue || !r.Status.Open() {
+			t.Errorf("%s in the overdue list: status %s, overdue %v", r.Number, r.Status, r.Overdue)
+		}
 	}
 	for _, st := range []string{"submitted", "accepted", "dispatched", "in_progress", "result_submitted", "awaiting_callback"} {
 		if counts[st] == 0 {

@@ -85,6 +85,10 @@ type seeded struct {
 	updated      time.Time
 	// When it was accepted, dispatched, ...: the request's columns.
 	accepted, dispatched, signed, result, closed, feedbackDue *time.Time
+	// workFrom starts the feedback limit: acceptance, or the last reopen.
+	workFrom *time.Time
+	// The due columns, as the live steps would have set them (dues).
+	dispatchDue, signDue *time.Time
 }
 
 type seedEvent struct {
@@ -147,6 +151,9 @@ func (s *Service) SeedTx(ctx context.Context, tx *db.Tx, cid int64, rs []SeedReq
 	if err := w.number(ctx, tx, out); err != nil {
 		return nil, err
 	}
+	if err := s.dues(ctx, cid, out); err != nil {
+		return nil, err
+	}
 	return w.write(ctx, tx, out)
 }
 
@@ -207,7 +214,7 @@ func (w *seedWorld) intake(r *SeedRequest) (*seeded, error) {
 		return nil, fmt.Errorf("category %d unknown", in.CategoryID)
 	case r.Self && (in.Channel != ChannelWeb || in.ResidentID == 0):
 		return nil, fmt.Errorf("a resident asks for themself on the web")
-	case !r.Self && !office(r.By, w.cid) && !gridWorker(r.By, w.cid):
+	case !r.Self && !office(r.By, w.cid) && !isGridWorker(r.By, w.cid):
 		return nil, fmt.Errorf("%s may not register requests", r.By.Username)
 	}
 	x := &seeded{in: r, status: Submitted, mergedInto: -1, updated: r.At}
@@ -256,7 +263,7 @@ func (w *seedWorld) intake(r *SeedRequest) (*seeded, error) {
 
 type fieldErrs []string
 
-func gridWorker(p *accounts.Principal, cid int64) bool {
+func isGridWorker(p *accounts.Principal, cid int64) bool {
 	return p != nil && slices.ContainsFunc(p.Grants, func(g accounts.Grant) bool { return g.CommunityID == cid && g.Role == accounts.Grid })
 }
 
@@ -294,7 +301,7 @@ func (w *seedWorld) replay(out []*seeded, i int, st SeedStep, now time.Time) err
 	at := st.At
 	switch st.Action {
 	case ActAccept:
-		x.accepted = &at
+		x.accepted, x.workFrom = &at, &at
 	case ActMerge:
 		j := int(st.Into)
 		if j < 0 || j >= len(out) || j == i || !out[j].status.Open() || out[j].in.At.After(st.At) {
@@ -347,6 +354,8 @@ func (w *seedWorld) replay(out []*seeded, i int, st SeedStep, now time.Time) err
 		}
 		x.closed, x.resolved, x.satisfaction = nil, nil, ""
 		x.reopens++
+		// Work again, with a fresh feedback limit.
+		x.workFrom, x.feedbackDue = &at, nil
 	}
 	x.status, x.updated = t.To, at
 	x.events = append(x.events, ev)
@@ -421,6 +430,61 @@ func (w *seedWorld) number(ctx context.Context, tx *db.Tx, out []*seeded) error 
 	return nil
 }
 
+// dues works out each seeded request's due columns as Submit and Do
+// would have: the dispatch due from intake, the sign-for due from the
+// last dispatch, the feedback due from acceptance or the last reopen
+// (or the date an approved extension gave). Working days are counted
+// with the community's calendar, once per day and limit.
+func (s *Service) dues(ctx context.Context, cid int64, out []*seeded) error {
+	limits := map[Urgency]Deadlines{}
+	days := map[string]time.Time{}
+	after := func(from time.Time, l Limit) (*time.Time, error) {
+		if l.Days == 0 {
+			t := from.Add(time.Duration(l.Hours) * time.Hour).UTC()
+			return &t, nil
+		}
+		local := from.In(clock.Shanghai)
+		midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, clock.Shanghai)
+		key := fmt.Sprint(midnight.Format(time.DateOnly), "+", l.Days)
+		end, ok := days[key]
+		if !ok {
+			var err error
+			if end, err = s.after(ctx, cid, midnight, l); err != nil {
+				return nil, err
+			}
+			days[key] = end
+		}
+		t := end.Add(local.Sub(midnight)).UTC()
+		return &t, nil
+	}
+	for _, x := range out {
+		u := x.in.Input.Urgency
+		d, ok := limits[u]
+		if !ok {
+			var err error
+			if d, err = s.limits(ctx, s.db, cid, u); err != nil {
+				return err
+			}
+			limits[u] = d
+		}
+		var err error
+		if x.dispatchDue, err = after(x.in.At, d.Dispatch); err != nil {
+			return err
+		}
+		if x.dispatched != nil {
+			if x.signDue, err = after(*x.dispatched, d.Sign); err != nil {
+				return err
+			}
+		}
+		if x.feedbackDue == nil && x.workFrom != nil {
+			if x.feedbackDue, err = after(*x.workFrom, d.Feedback); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // write inserts the requests and their events in multi-row batches (a
 // thousand single inserts are most of the seed's time), then reads the
 // requests' ids back by their numbers.
@@ -455,12 +519,12 @@ func (w *seedWorld) write(ctx context.Context, tx *db.Tx, out []*seeded) ([]int6
 		rows = append(rows, []any{w.cid, x.number, string(in.Channel), string(in.Kind), in.CategoryID, nullID(x.pl.household), nullID(x.pl.building),
 			nullID(x.pl.grid), x.pl.address, in.Description, string(in.Urgency), nullID(in.ResidentID), requester,
 			in.ContactName, phoneEnc, string(x.status), hk, hid, resolved, sat, x.reopens, len(x.events), nullID(in.By.AccountID),
-			in.At.UTC(), x.updated.UTC(), t(x.accepted), t(x.dispatched), t(x.signed), t(x.result), t(x.closed), t(x.feedbackDue)})
+			in.At.UTC(), x.updated.UTC(), t(x.accepted), t(x.dispatched), t(x.signed), t(x.result), t(x.closed), t(x.feedbackDue), t(x.dispatchDue), t(x.signDue)})
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO requests (community_id, number, channel, kind, category_id, household_id, building_id,
 		grid_id, address, description, urgency, resident_id, requester_account_id, contact_name, contact_phone_enc, status,
 		handler_kind, handler_id, resolved, satisfaction, reopen_count, last_seq, created_by, created_at, updated_at,
-		accepted_at, dispatched_at, signed_at, result_at, closed_at, feedback_due) VALUES `, rows); err != nil {
+		accepted_at, dispatched_at, signed_at, result_at, closed_at, feedback_due, dispatch_due, sign_due) VALUES `, rows); err != nil {
 		return nil, fmt.Errorf("requests: seed insert: %w", err)
 	}
 	byNumber := map[string]int64{}

@@ -232,7 +232,7 @@ func build(ctx context.Context, a *app.App, f flags) (*world, error) {
 	now := time.Now()
 	s := &demo.Seeder{DB: a.DB, Accounts: a.Accounts, Tenancy: a.Tenancy, Notify: a.Notify, Registry: a.Registry, Calendar: a.Calendar,
 		Anchor: now, Seed: f.seed, Password: bench.Password,
-		Skip: map[string]bool{demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true, demo.ActivitiesStep: true}}
+		Skip: map[string]bool{demo.VolunteersStep: true, demo.HoursStep: true, demo.PointsStep: true, demo.ActivitiesStep: true, demo.RequestsStep: true}}
 	if err := s.Run(ctx); err != nil {
 		return nil, fmt.Errorf("demo foundation and registry: %w", err)
 	}
