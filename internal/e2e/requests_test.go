@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/linli/linli/internal/demo"
 	"github.com/linli/linli/internal/testkit/server"
 )
 
@@ -21,7 +22,7 @@ import (
 // on her phone; the page says it is closed and its timeline shows it.
 func TestBrowserRequests(t *testing.T) {
 	chromium(t)
-	s := server.Start(t, server.Options{Registry: true})
+	s := server.Start(t, server.Options{Registry: true, Skip: []string{demo.RequestsStep}})
 	dir := screenshotDir(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
