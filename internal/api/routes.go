@@ -132,6 +132,7 @@ func (a *API) routes() {
 	r.Handle("GET /api/v1/photos/{id}", policy.StoriesRead, a.storyPhoto)
 	a.requestRoutes()  // requests.go
 	a.matchingRoutes() // matching.go
+	a.metricsRoutes()  // metrics.go
 	a.open311Routes()  // open311keys.go
 	// Anything else under /api/v1 is a JSON 404, not the web's HTML page.
 	r.Handle("/api/v1/", policy.APIDoc, func(w http.ResponseWriter, r *http.Request, p *accounts.Principal) error {

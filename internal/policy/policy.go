@@ -95,6 +95,7 @@ const (
 	RequestsCallback  Action = "requests.callback"
 	RequestsReveal    Action = "requests.reveal"
 	RequestCategories Action = "requests.categories"
+	RequestsMetrics   Action = "requests.metrics"
 	Open311Read       Action = "open311.read"
 	Open311Submit     Action = "open311.submit"
 	Open311Keys       Action = "open311.keys"
@@ -204,6 +205,7 @@ var Rules = map[Action]Rule{
 	RequestsManage:    {Roles: registryStaff, Doc: "accept, reject, merge, dispatch, decide extensions, verify or send back a request (a grid worker: their grids')"},
 	RequestsHandle:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "sign for, return, report progress on, ask more time for and submit the result of a request dispatched to one"},
 	RequestsCallback:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident}, Doc: "answer the callback of a request or reopen it (a resident: their own; the office on their behalf)"},
+	RequestsMetrics:   {Roles: registryStaff, Doc: "the requests' response, resolution and satisfaction rates and other figures, counted from their timelines (a grid worker: their grids')"},
 	RequestCategories: {Roles: office, Doc: "add, rename, publish and retire the community's request categories; set its routing rules and time limits"},
 	RequestsReveal:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "unmask a requester's phone, with a reason (audited; a handler: what is dispatched to it)"},
 	// Open311 GeoReport v2: anyone reads the public side (public

@@ -143,6 +143,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.RequestsRead:      community,
 		policy.RequestsIntake:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
 		policy.RequestsManage:    {accounts.Admin, accounts.Worker, accounts.Grid},
+		policy.RequestsMetrics:   {accounts.Admin, accounts.Worker, accounts.Grid},
 		policy.RequestsHandle:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
 		policy.RequestsCallback:  {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
 		policy.RequestCategories: {accounts.Admin, accounts.Worker},

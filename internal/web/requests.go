@@ -59,6 +59,7 @@ func (w *Web) requestRoutes() {
 	r.Handle("GET /requests/new", policy.RequestsIntake, w.requestForm)
 	r.Handle("POST /requests", policy.RequestsIntake, w.submitRequest)
 	r.Handle("GET /requests/buildings", policy.RequestsManage, w.requestBuildings)
+	r.Handle("GET /requests/metrics", policy.RequestsMetrics, w.requestMetrics)
 	r.Handle("GET /requests/{id}", policy.RequestsRead, w.requestPage)
 	r.Handle("POST /requests/{id}/reveal", policy.RequestsReveal, w.revealRequester)
 	for _, st := range requestSteps {
@@ -782,6 +783,64 @@ func (w *Web) requestBuildings(rw http.ResponseWriter, r *http.Request, p *accou
 		d.Total += open[b.ID]
 	}
 	return w.render(rw, http.StatusOK, "request_buildings", w.view(rw, r, p, "requests", "reqpage.buildings", d))
+}
+
+// metricsRow is one line of the figures' tables, its rates as percents.
+type metricsRow struct {
+	Name                                       string
+	R                                          requests.Rates
+	Response, Resolution, Satisfaction, Reopen string
+	Median                                     string
+}
+
+type metricsData struct {
+	From, To                    string
+	Overall                     metricsRow
+	OverallRows                 []metricsRow // the one row, for the table's template
+	Categories, Handlers, Grids []metricsRow
+}
+
+func pct(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*v*100, 'f', 1, 64) + "%"
+}
+
+func rowOf(name string, r requests.Rates) metricsRow {
+	m := metricsRow{Name: name, R: r, Response: pct(r.ResponseRate), Resolution: pct(r.ResolutionRate),
+		Satisfaction: pct(r.SatisfactionRate), Reopen: pct(r.ReopenRate), Median: "—"}
+	if r.MedianHoursToClose != nil {
+		m.Median = strconv.FormatFloat(*r.MedianHoursToClose, 'f', 1, 64)
+	}
+	return m
+}
+
+// requestMetrics is /requests/metrics: the twelve months' figures, from
+// the timelines, with their definitions on the page.
+func (w *Web) requestMetrics(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	cid, err := homeCommunity(p)
+	if err != nil {
+		return err
+	}
+	m, err := w.Requests.Metrics(r.Context(), p, cid, time.Time{}, time.Time{})
+	if err != nil {
+		return err
+	}
+	lang := httpx.Lang(r, p)
+	d := metricsData{From: m.From.In(clock.Shanghai).Format("2006-01-02"), To: m.To.In(clock.Shanghai).Format("2006-01-02"),
+		Overall: rowOf(i18n.T(lang, "reqpage.metrics.overall", nil), m.Overall)}
+	d.OverallRows = []metricsRow{d.Overall}
+	for _, g := range m.ByCategory {
+		d.Categories = append(d.Categories, rowOf(g.Name, g.Rates))
+	}
+	for _, g := range m.ByHandler {
+		d.Handlers = append(d.Handlers, rowOf(g.Name+"（"+i18n.T(lang, "request.handler_kind."+g.Kind, nil)+"）", g.Rates))
+	}
+	for _, g := range m.ByGrid {
+		d.Grids = append(d.Grids, rowOf(g.Name, g.Rates))
+	}
+	return w.render(rw, http.StatusOK, "request_metrics", w.view(rw, r, p, "requests", "reqpage.metrics", d))
 }
 
 // requestFuncs are the request page's template helpers: which step forms
