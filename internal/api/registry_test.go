@@ -128,9 +128,9 @@ var notRegistry = []string{
 	"GET /api/v1/requests/{id}/suggestions",
 	// The requests' figures are counts and rates, no one named but
 	// teams, partners, volunteers by number and grids; tested in
-	// internal/requests (TestMetricsEqualARecountFromTheEvents) and api's
-	// TestMetricsThroughTheAPI.
-	"GET /api/v1/metrics/requests",
+	// internal/requests (TestMetricsEqualARecountFromTheEvents), api's
+	// TestMetricsThroughTheAPI and web's TestRequestMetricsPage.
+	"GET /api/v1/metrics/requests", "GET /requests/metrics",
 	// Routing and limits name no one; similar requests show numbers,
 	// statuses and descriptions within the caller's reach, no requester.
 	// Tested in internal/requests (deadlines_test.go) and api's
