@@ -111,7 +111,9 @@ func (s *Service) Person(ctx context.Context, cid, id int64) (Person, bool, erro
 // has moved out. It is for a caller that joins the resident into its own
 // query (a sign-up's eligibility check) instead of paying a second round
 // trip for Person; the sealing stays here.
-const BirthColumns = `COALESCE(r.birth_date, ''), COALESCE(r.child_enc, ''), r.moved_out_at IS NOT NULL`
+// The columns are named (f_birth_r, f_child, f_moved_out) for a caller
+// whose CTE refers to them.
+const BirthColumns = `COALESCE(r.birth_date, '') AS f_birth_r, COALESCE(r.child_enc, '') AS f_child, r.moved_out_at IS NOT NULL AS f_moved_out`
 
 // BirthDate opens the birth date that BirthColumns read: a child's is
 // sealed with their name and gender, an adult's is plain.

@@ -12,7 +12,6 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
-	"github.com/linli/linli/internal/registry"
 )
 
 // Member roles in a team.
@@ -59,81 +58,23 @@ func (s *Service) EligibleFor(ctx context.Context, actor *accounts.Principal, a 
 }
 
 // eligible reads, in one round trip, everything the rules need about the
-// volunteer that cond picks (over the alias v): their record, their
-// resident record, the community's age rules, the live consents and, for
-// a team-only activity, the membership.
+// volunteer that cond picks (over the alias v) and applies them.
 func (s *Service) eligible(ctx context.Context, q db.Querier, cond string, condArgs []any, a Ask) (Eligibility, error) {
-	var (
-		cid, resident, vid     int64
-		status, birth          string
-		rBirth, rChild         string
-		found, movedOut, rules bool
-		ar                     AgeRules
-		consents, guardian     int
-		member                 int
-	)
+	var f Facts
 	day := a.On.In(clock.Shanghai).Format(time.DateOnly)
 	args := append([]any{a.Team, day, day}, condArgs...)
-	err := q.QueryRow(ctx, `SELECT v.id, v.community_id, v.status, COALESCE(v.birth_date, ''), COALESCE(v.resident_id, 0),
-		r.id IS NOT NULL, `+registry.BirthColumns+`,
-		ar.community_id IS NOT NULL, COALESCE(ar.min_age, 0), COALESCE(ar.accompany_under, 0), COALESCE(ar.consent_under, 0),
-		(SELECT count(*) FROM consents c WHERE c.volunteer_id = v.id AND c.kind = 'general' AND c.withdrawn_at IS NULL),
-		(SELECT count(*) FROM consents c WHERE c.volunteer_id = v.id AND c.kind = 'guardian' AND c.withdrawn_at IS NULL),
-		(SELECT count(*) FROM team_members m WHERE m.team_id = ? AND m.volunteer_id = v.id AND m.joined_on <= ? AND (m.left_on IS NULL OR m.left_on >= ?))
+	err := q.QueryRow(ctx, `SELECT `+FactsColumns("?", "?")+`
 		FROM volunteers v
 		LEFT JOIN residents r ON r.id = v.resident_id AND r.community_id = v.community_id
 		LEFT JOIN age_rules ar ON ar.community_id = v.community_id
-		WHERE `+cond, args...).Scan(&vid, &cid, &status, &birth, &resident, &found, &rBirth, &rChild, &movedOut,
-		&rules, &ar.MinAge, &ar.AccompanyUnder, &ar.ConsentUnder, &consents, &guardian, &member)
+		WHERE `+cond, args...).Scan(f.Dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Eligibility{}, apperr.NotFoundErr()
 	}
 	if err != nil {
 		return Eligibility{}, fmt.Errorf("volunteers: eligible: %w", err)
 	}
-	if a.Community != 0 && cid != a.Community {
-		// Someone else's volunteer: not found, before any rule says more.
-		return Eligibility{}, apperr.NotFoundErr()
-	}
-	if a.TeamOnly && member == 0 {
-		return Eligibility{}, apperr.New(apperr.Invalid, "activity.team_only")
-	}
-	if status != "active" {
-		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.inactive")
-	}
-	b := birth
-	if resident != 0 {
-		if !found || movedOut {
-			return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.moved_out")
-		}
-		if b, err = s.reg.BirthDate(cid, rBirth, rChild); err != nil {
-			return Eligibility{}, err
-		}
-	}
-	age := ageOn(b, a.On)
-	if age < 0 {
-		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.birth.unknown")
-	}
-	if !rules {
-		ar = DefaultAgeRules
-	}
-	low := ar.MinAge
-	if a.MinAge != nil {
-		low = *a.MinAge
-	}
-	if age < low || (a.MaxAge != nil && age > *a.MaxAge) {
-		if a.MaxAge != nil {
-			return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside_range").With(map[string]any{"age": age, "min": low, "max": *a.MaxAge})
-		}
-		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.age.outside").With(map[string]any{"age": age, "min": low, "max": -1})
-	}
-	if consents == 0 {
-		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.consent.missing")
-	}
-	if age < ar.ConsentUnder && guardian == 0 {
-		return Eligibility{}, apperr.New(apperr.Invalid, "volunteer.guardian.consent_missing")
-	}
-	return Eligibility{VolunteerID: vid, Age: age, Accompanied: age < ar.AccompanyUnder}, nil
+	return s.Decide(f, a)
 }
 
 // leads reports whether the actor may manage team id's members: the
