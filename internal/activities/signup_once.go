@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
@@ -111,6 +112,30 @@ var auditFromSignup = func() string {
 	return strings.TrimSuffix(audit.PGTyped, "?") + `replace(?, '{volunteer}', s.volunteer_id::text)`
 }()
 
+// onceStatements are the statement's texts by the actsFor condition (one
+// for the office, one for one's own record, one for whom one may sign up
+// as self or guardian), built once: a sign-up should not pay for building
+// the same string again.
+var onceStatements sync.Map
+
+func onceStatement(cond string) string {
+	if q, ok := onceStatements.Load(cond); ok {
+		return q.(string)
+	}
+	q := `WITH ` + onceFacts(cond) + `,
+	place AS (
+		UPDATE occurrences SET signed = signed + 1 WHERE id = (SELECT occ FROM ok) AND signed < capacity AND NOT cancelled RETURNING id),
+	s AS (
+		INSERT INTO signups (community_id, occurrence_id, volunteer_id, status, position, accompanied, signed_by, created_at, changed_at)
+		SELECT ok.cid, place.id, ok.f_vid, 'signed', 0, ok.f_accompanied, ?::bigint, ?::timestamptz, ?::timestamptz FROM place, ok
+		RETURNING id, volunteer_id, accompanied),
+	logged AS (
+		INSERT INTO audit_log ` + audit.Columns + ` SELECT ` + auditFromSignup + ` FROM s)
+	SELECT ` + onceColumns + `, EXISTS (SELECT 1 FROM ok), s.id, s.accompanied FROM e LEFT JOIN s ON true`
+	onceStatements.Store(cond, q)
+	return q
+}
+
 // signUpOnce is SignUp's reading and, when it can, its writing, in one
 // statement (see above). It returns the sign-up when it wrote one, or the
 // date and the volunteer's facts for SignUp to go on with, and whether
@@ -134,16 +159,7 @@ func (s *Service) signUpOnce(ctx context.Context, actor *accounts.Principal, cid
 	var sid sql.NullInt64
 	var accompanied sql.NullBool
 	var admitted bool
-	err = s.db.QueryRow(ctx, `WITH `+onceFacts(cond)+`,
-		place AS (
-			UPDATE occurrences SET signed = signed + 1 WHERE id = (SELECT occ FROM ok) AND signed < capacity AND NOT cancelled RETURNING id),
-		s AS (
-			INSERT INTO signups (community_id, occurrence_id, volunteer_id, status, position, accompanied, signed_by, created_at, changed_at)
-			SELECT ok.cid, place.id, ok.f_vid, 'signed', 0, ok.f_accompanied, ?::bigint, ?::timestamptz, ?::timestamptz FROM place, ok
-			RETURNING id, volunteer_id, accompanied),
-		logged AS (
-			INSERT INTO audit_log `+audit.Columns+` SELECT `+auditFromSignup+` FROM s)
-		SELECT `+onceColumns+`, EXISTS (SELECT 1 FROM ok), s.id, s.accompanied FROM e LEFT JOIN s ON true`, args...).
+	err = s.db.QueryRow(ctx, onceStatement(cond), args...).
 		Scan(append(scanOnce(o, &f), &admitted, &sid, &accompanied)...)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
