@@ -143,6 +143,10 @@ func requestPhotoForms(t *testing.T, s *server.Server) {
 		t.Errorf("a refused photo wrote: %s, was %s", got, before)
 	}
 
+	// The office's intake form takes a photo too.
+	st, _, body = worker.do("GET", "/requests/new", nil, nil)
+	expect(t, "office's form", st, 200, body, `enctype="multipart/form-data" class="grid2 card" id="request-form"`, `type="file" name="photo" accept="image/*"`)
+
 	// Dispatched to the heating company, its staff sees the photos and
 	// submits the result with one of its own.
 	var org int64
@@ -168,6 +172,12 @@ func requestPhotoForms(t *testing.T, s *server.Server) {
 	}
 	st, _, body = partner.do("GET", page, nil, nil)
 	expect(t, "partner's page", st, 200, body, `enctype="multipart/form-data" class="step stack" id="form-result"`, `id="result-photo"`)
+	before = written()
+	st, _, body = photoPost(t, partner, page+"/result", [][2]string{{"note", "已更换楼上的水管"}}, "fixed.jpg", svg)
+	expect(t, "a result with an SVG", st, 415, body, `id="err-result-photo"`, "已更换楼上的水管", `id="request-status">办理中`)
+	if got := written(); got != before {
+		t.Errorf("a refused result wrote: %s, was %s", got, before)
+	}
 	st, _, body = photoPost(t, partner, page+"/result", [][2]string{{"note", "已更换楼上的水管"}}, "fixed.jpg", phototest.JPEG(t, 80, 60))
 	if st != http.StatusSeeOther {
 		t.Fatalf("result with a photo: %d %s", st, body)
