@@ -61,8 +61,7 @@ const maxFormParts = 40
 // (a 4,000-character description) needs, so a field too long is refused
 // by its length, not cut. Errors about the photo are on its field.
 func readPhotoForm(r *http.Request) (url.Values, []byte, error) {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "multipart/form-data" {
+	if !multipartForm(r) {
 		if err := r.ParseForm(); err != nil {
 			return nil, nil, formError(err)
 		}
@@ -137,11 +136,22 @@ func photoField(err error) error {
 	return err
 }
 
-// formShown reports whether err is one a form shows at its fields (bad
-// input, a photo refused, a step not allowed now) rather than an error
-// page; it returns err as the form shows it.
-func formShown(err error, codes ...apperr.Code) (*apperr.Error, bool) {
-	e := apperr.From(photoField(err))
+// multipartForm reports whether r posts a form that may carry a photo.
+func multipartForm(r *http.Request) bool {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return ct == "multipart/form-data"
+}
+
+// formShown reports whether err, answering form r, is one the form shows
+// at its fields (bad input, a photo refused, a step not allowed now)
+// rather than an error page; it returns err as the form shows it. Only a
+// form that can carry a photo is told its photo is at fault: a plain
+// form too large is an error page, as before.
+func formShown(r *http.Request, err error, codes ...apperr.Code) (*apperr.Error, bool) {
+	if multipartForm(r) {
+		err = photoField(err)
+	}
+	e := apperr.From(err)
 	_, onPhoto := e.Fields["photo"]
 	return e, onPhoto || slices.Contains(codes, e.Code)
 }
@@ -166,7 +176,7 @@ func (w *Web) addRequestPhoto(rw http.ResponseWriter, r *http.Request, p *accoun
 		_, err = w.Requests.AddPhotos(r.Context(), p, id, f.Get("note"), onePhoto(photo))
 	}
 	if err != nil {
-		e, shown := formShown(err, apperr.Invalid, apperr.Conflict)
+		e, shown := formShown(r, err, apperr.Invalid, apperr.Conflict)
 		if !shown {
 			return err
 		}

@@ -415,7 +415,7 @@ func (w *Web) renderIntake(rw http.ResponseWriter, r *http.Request, p *accounts.
 func (w *Web) submitRequest(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
 	f, photo, err := readPhotoForm(r) // request_photos.go
 	if err != nil {
-		if e, shown := formShown(err); shown {
+		if e, shown := formShown(r, err); shown {
 			return w.renderIntake(rw, r, p, e.Code.Status(), f, e)
 		}
 		return err
@@ -476,7 +476,7 @@ func (w *Web) submitRequest(rw http.ResponseWriter, r *http.Request, p *accounts
 	}
 	req, err := w.Requests.Submit(r.Context(), p, cid, in)
 	if err != nil {
-		e, shown := formShown(err, apperr.Invalid)
+		e, shown := formShown(r, err, apperr.Invalid)
 		if !shown {
 			return err
 		}
@@ -661,7 +661,7 @@ func (w *Web) requestStep(action requests.Action) func(http.ResponseWriter, *htt
 		}
 		f, photo, err := readPhotoForm(r) // request_photos.go
 		if err != nil {
-			if e, shown := formShown(err); shown {
+			if e, shown := formShown(r, err); shown {
 				return w.renderRequest(rw, r, p, e.Code.Status(), stepFailed(r, p, action, f, e))
 			}
 			return err
@@ -714,7 +714,7 @@ func (w *Web) requestStep(action requests.Action) func(http.ResponseWriter, *htt
 			_, err = w.Requests.Do(r.Context(), p, id, st)
 		}
 		if err != nil {
-			e, shown := formShown(err, apperr.Invalid, apperr.Conflict)
+			e, shown := formShown(r, err, apperr.Invalid, apperr.Conflict)
 			if !shown {
 				return err
 			}
