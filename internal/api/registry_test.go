@@ -147,6 +147,13 @@ var notRegistry = []string{
 	"POST /requests/{id}/extension", "POST /requests/{id}/extension/approve", "POST /requests/{id}/extension/deny",
 	"POST /requests/{id}/result", "POST /requests/{id}/verify", "POST /requests/{id}/send-back",
 	"POST /requests/{id}/callback", "POST /requests/{id}/reopen",
+	// Requests' photos show a resident's home, never a registry field:
+	// served re-encoded (no EXIF GPS) only to whoever may read the
+	// request, each opening audited; tested in internal/requests
+	// (TestPhotos, TestPhotoRefusals), api's TestRequestPhotosThroughTheAPI
+	// and web's TestRequestPhotoForms.
+	"POST /api/v1/requests/{id}/photos", "GET /api/v1/requests/{id}/photos/{photo}",
+	"POST /requests/{id}/photos", "GET /requests/{id}/photos/{photo}",
 	// Open311 API keys: a name and a prefix, no personal data; admin
 	// only; tested in internal/open311 (TestOpen311Conformance, TestKeys).
 	"GET /api/v1/open311/keys", "POST /api/v1/open311/keys", "POST /api/v1/open311/keys/{id}/revoke",

@@ -52,6 +52,7 @@ func (a *API) requestRoutes() {
 	r.Handle("POST /api/v1/requests/{id}/reveal", policy.RequestsReveal, a.revealRequester)
 	r.Handle("POST /api/v1/requests/{id}/links", policy.RequestsManage, a.linkRequest)
 	a.requestDeadlineRoutes() // request_deadlines.go
+	a.requestPhotoRoutes()    // request_photos.go
 	for _, st := range requestSteps {
 		r.Handle("POST /api/v1/requests/{id}/"+st.path, st.policy, a.requestStep(st.action))
 	}
@@ -196,6 +197,7 @@ func (a *API) requestTimeline(w http.ResponseWriter, r *http.Request, p *account
 	if err != nil {
 		return err
 	}
+	withPhotoURLs(id, events)
 	httpx.WriteJSON(w, http.StatusOK, httpx.NewList(events, len(events), httpx.Page{Page: 1, PerPage: max(1, len(events))}))
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/httpx"
+	"github.com/linli/linli/internal/photos"
 	"github.com/linli/linli/internal/stories"
 )
 
@@ -99,7 +100,7 @@ func (a *API) addStoryPhoto(w http.ResponseWriter, r *http.Request, p *accounts.
 		}
 		switch part.FormName() {
 		case "photo":
-			if photo, err = stories.ReadUpload(part); err != nil {
+			if photo, err = photos.ReadUpload(part); err != nil {
 				return uploadError(err)
 			}
 		case "people":

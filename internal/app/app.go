@@ -139,6 +139,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	// data directory, never served as-is (see stories.OpenPhoto).
 	a.Stories = stories.New(d, o.Clock, a.Volunteers, &files.Store{Dir: filepath.Join(cfg.DataDir, "photos")})
 	a.Requests = requests.New(d, keys, o.Clock, a.Registry, a.Notify)
+	a.Requests.UsePhotos(&files.Store{Dir: filepath.Join(cfg.DataDir, "photos")}) // beside the stories' photos
 	a.Matching = matching.New(d, o.Clock, a.Requests)
 	a.Requests.Register(a.Jobs)
 	a.Open311Keys = open311.NewKeys(d, o.Clock)
@@ -219,10 +220,22 @@ func (a *App) buildHTTP() error {
 		httpx.Recover(a.Log, func(rw http.ResponseWriter, r *http.Request) {
 			http.Error(rw, i18n.T(httpx.Lang(r, nil), "error.internal", nil), http.StatusInternalServerError)
 		}),
-		httpx.LimitBody(1<<20, map[string]int64{"/residents/import": sheets.DefaultMaxBytes + 1<<20,
-			"/api/v1/stories/*/photos": stories.MaxPhotoBytes + 64<<10, "/activities/*/story": stories.MaxPhotoBytes + 64<<10}),
+		httpx.LimitBody(1<<20, uploadLimits()),
 	)
 	return nil
+}
+
+// uploadLimits are the paths whose bodies may be larger than the
+// default 1 MB: the residents' import and the forms and endpoints that
+// take a photo.
+func uploadLimits() map[string]int64 {
+	m := map[string]int64{"/residents/import": sheets.DefaultMaxBytes + 1<<20,
+		"/api/v1/stories/*/photos": stories.MaxPhotoBytes + 64<<10, "/activities/*/story": stories.MaxPhotoBytes + 64<<10,
+		"/api/v1/requests/*/photos": api.MaxRequestPhotoBody}
+	for _, p := range web.PhotoPaths {
+		m[p] = web.MaxPhotoBody
+	}
+	return m
 }
 
 // auditDenial writes a permission denial to the audit log. A failure to

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,13 +15,16 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/linli/linli/internal/demo"
+	"github.com/linli/linli/internal/testkit/phototest"
 	"github.com/linli/linli/internal/testkit/server"
 )
 
 // TestBrowserRequests is issue 6's residents' side on a phone: 陈秀英
-// reports the heating on her phone (390 px), the office takes it through
-// to the callback over the API, and she answers the callback and rates it
-// on her phone; the page says it is closed and its timeline shows it.
+// reports the heating on her phone (390 px) with a photo from its
+// gallery (shown on the timeline, stored without its EXIF GPS), the
+// office takes it through to the callback over the API, and she answers
+// the callback and rates it on her phone; the page says it is closed and
+// its timeline shows it.
 func TestBrowserRequests(t *testing.T) {
 	chromium(t)
 	s := server.Start(t, server.Options{Registry: true, Skip: []string{demo.RequestsStep}})
@@ -47,8 +52,15 @@ func TestBrowserRequests(t *testing.T) {
 	if heating == "" {
 		t.Fatal("no heating category on the form")
 	}
+	// A photo of the thermometer from her phone's gallery, with the
+	// EXIF a phone writes (the flat's GPS position).
+	photo := filepath.Join(t.TempDir(), "IMG_2031.jpg")
+	if err := os.WriteFile(photo, phototest.WithGPS(phototest.JPEG(t, 480, 360)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := chromedp.Do(phoneCtx, chromedp.SetValue(chromedp.ID("f-category"), heating),
-		chromedp.SendKeys(chromedp.ID("f-description"), "暖气不热，家里只有16度，老伴腿脚不好")); err != nil {
+		chromedp.SendKeys(chromedp.ID("f-description"), "暖气不热，家里只有16度，老伴腿脚不好"),
+		chromedp.SetUploadFiles("#f-photo", []string{photo})); err != nil {
 		t.Fatal(err)
 	}
 	if w := eval[int](phoneCtx, t, "document.documentElement.scrollWidth"); w > 400 {
@@ -64,6 +76,24 @@ func TestBrowserRequests(t *testing.T) {
 	}
 	path := eval[string](phoneCtx, t, "location.pathname")
 	id := strings.TrimPrefix(path, "/requests/")
+	// Her photo is on the timeline, under the intake, and loads; what
+	// the server keeps of it has no EXIF left.
+	const thumb = "#event-1 .req-photos img"
+	if err := chromedp.Do(phoneCtx, chromedp.ScrollIntoView(thumb)); err != nil {
+		t.Errorf("no photo on the timeline: %v", err)
+	}
+	w, err := chromedp.Run(phoneCtx, chromedp.Poll[int](`(() => { const i = document.querySelector("`+thumb+`"); return i.complete && i.naturalWidth })()`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || w != 480 {
+		t.Errorf("the intake's photo on the timeline: %d px wide (%v), want 480", w, err)
+	}
+	var file string
+	if err := s.DB.QueryRow(t.Context(), `SELECT file FROM request_photos WHERE request_id = ? AND seq = 1`, id).Scan(&file); err != nil {
+		t.Errorf("the intake's photo row: %v", err)
+	}
+	stored, _ := os.ReadFile(filepath.Join(s.Config.DataDir, "photos", file))
+	if len(stored) == 0 || phototest.HasEXIF(stored) {
+		t.Errorf("the stored photo: %d bytes, EXIF %v", len(stored), phototest.HasEXIF(stored))
+	}
 	if w := eval[int](phoneCtx, t, "document.documentElement.scrollWidth"); w > 400 {
 		t.Errorf("the request page on a phone is %d px wide", w)
 	}

@@ -425,7 +425,11 @@ type requestDoc struct {
 	Zipcode           null       `json:"zipcode" xml:"zipcode"`
 	Lat               coordinate `json:"lat" xml:"lat"`
 	Long              coordinate `json:"long" xml:"long"`
-	MediaURL          null       `json:"media_url" xml:"media_url"`
+	// MediaURL is always empty. A request's photos show the inside of
+	// a resident's home (the leak, the flat's door), often the people
+	// in it; they are seen only by those who may read the request
+	// (requests.OpenPhoto, audited), never on this public side.
+	MediaURL null `json:"media_url" xml:"media_url"`
 }
 
 type xmlRequests[T any] struct {

@@ -96,6 +96,7 @@ const (
 	RequestsReveal    Action = "requests.reveal"
 	RequestCategories Action = "requests.categories"
 	RequestsMetrics   Action = "requests.metrics"
+	RequestsPhotos    Action = "requests.photos"
 	Open311Read       Action = "open311.read"
 	Open311Submit     Action = "open311.submit"
 	Open311Keys       Action = "open311.keys"
@@ -208,6 +209,10 @@ var Rules = map[Action]Rule{
 	RequestsMetrics:   {Roles: registryStaff, Doc: "the requests' response, resolution and satisfaction rates and other figures, counted from their timelines (a grid worker: their grids')"},
 	RequestCategories: {Roles: office, Doc: "add, rename, publish and retire the community's request categories; set its routing rules and time limits"},
 	RequestsReveal:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "unmask a requester's phone, with a reason (audited; a handler: what is dispatched to it)"},
+	// Adding a photo is a write, but every role that may read a request
+	// may add to it (the resident a photo of the leak, the handler one of
+	// the repair); the service allows it on open requests within reach.
+	RequestsPhotos: {Roles: community, Doc: "add photos to an open request within one's reach (its photos are read with the request: requests.read)"},
 	// Open311 GeoReport v2: anyone reads the public side (public
 	// categories only, places at building level, no requester); a POST
 	// is public too, its credential the api_key the spec puts in the

@@ -148,6 +148,7 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.RequestsCallback:  {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
 		policy.RequestCategories: {accounts.Admin, accounts.Worker},
 		policy.RequestsReveal:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
+		policy.RequestsPhotos:    community,
 		policy.Open311Keys:       adminOnly,
 	}
 	public := []policy.Action{policy.Health, policy.Static, policy.APIDoc, policy.Login, policy.Prefs, policy.CertVerify, policy.FeedRead, policy.StoriesRead, policy.Open311Read, policy.Open311Submit}

@@ -69,6 +69,7 @@ import (
 	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/files"
 	"github.com/linli/linli/internal/notify"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/secret"
@@ -163,6 +164,7 @@ type Service struct {
 	clock  clock.Clock
 	reg    *registry.Service
 	notify *notify.Service
+	photos *files.Store // request photos (photos.go); set by UsePhotos
 }
 
 // New returns a Service. n may be nil (no notifications are sent).

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
@@ -27,7 +25,10 @@ type Event struct {
 	Until        *time.Time   `json:"until,omitempty"`
 	Resolved     *bool        `json:"resolved,omitempty"`
 	Satisfaction Satisfaction `json:"satisfaction,omitempty"`
-	Attachments  []int64      `json:"attachments,omitempty"`
+	// Attachments are the ids of the photos this event added, Photos
+	// the photos themselves (photos.go).
+	Attachments []int64 `json:"attachments,omitempty"`
+	Photos      []Photo `json:"photos,omitempty"`
 }
 
 // Timeline lists request id's events in order, for anyone who may read
@@ -39,7 +40,7 @@ func (s *Service) Timeline(ctx context.Context, actor *accounts.Principal, id in
 	}
 	rows, err := s.db.Query(ctx, `SELECT ev.seq, ev.action, ev.from_status, ev.to_status, COALESCE(ev.actor_id, 0),
 		COALESCE(a.display_name, ''), ev.actor_role, ev.at, ev.note, ev.reason, COALESCE(ev.handler_kind, ''),
-		COALESCE(ev.handler_id, 0), ev.until_at, ev.resolved, COALESCE(ev.satisfaction, ''), COALESCE(ev.attachments, '')
+		COALESCE(ev.handler_id, 0), ev.until_at, ev.resolved, COALESCE(ev.satisfaction, '')
 		FROM request_events ev LEFT JOIN accounts a ON a.id = ev.actor_id
 		WHERE ev.request_id = ? ORDER BY ev.seq`, r.id)
 	if err != nil {
@@ -49,12 +50,12 @@ func (s *Service) Timeline(ctx context.Context, actor *accounts.Principal, id in
 	out := []Event{}
 	for rows.Next() {
 		var e Event
-		var hk, att string
+		var hk string
 		var hid int64
 		var until sql.NullTime
 		var resolved sql.NullBool
 		if err := rows.Scan(&e.Seq, &e.Action, &e.From, &e.To, &e.ActorID, &e.ActorName, &e.ActorRole, &e.At,
-			&e.Note, &e.Reason, &hk, &hid, &until, &resolved, &e.Satisfaction, &att); err != nil {
+			&e.Note, &e.Reason, &hk, &hid, &until, &resolved, &e.Satisfaction); err != nil {
 			return nil, fmt.Errorf("requests: timeline: %w", err)
 		}
 		e.At = e.At.UTC()
@@ -69,12 +70,26 @@ func (s *Service) Timeline(ctx context.Context, actor *accounts.Principal, id in
 			b := resolved.Bool
 			e.Resolved = &b
 		}
-		for _, f := range strings.Split(att, ",") {
-			if n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64); err == nil {
-				e.Attachments = append(e.Attachments, n)
-			}
-		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("requests: timeline: %w", err)
+	}
+	// The photos by the event that added them: request_photos, not the
+	// events' attachments column, is where they are recorded.
+	ps, err := s.photosOf(ctx, r.id)
+	if err != nil {
+		return nil, err
+	}
+	bySeq := map[int64]int{}
+	for i, e := range out {
+		bySeq[e.Seq] = i
+	}
+	for _, p := range ps {
+		if i, ok := bySeq[p.Seq]; ok {
+			out[i].Attachments = append(out[i].Attachments, p.ID)
+			out[i].Photos = append(out[i].Photos, p)
+		}
+	}
+	return out, nil
 }

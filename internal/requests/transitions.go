@@ -32,6 +32,10 @@ type Step struct {
 	// Days moves the feedback due by this many working days when an
 	// extension is approved (deadlines.go); 0 keeps Until's date.
 	Days int `json:"days,omitempty"`
+	// Photos are uploads as received, kept with this step's event
+	// (photos.go); the web's step forms send them, the API adds photos
+	// by POST .../photos.
+	Photos [][]byte `json:"-"`
 }
 
 // event is one timeline row to write.
@@ -143,6 +147,16 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 			set(col, due)
 		}
 	}
+	var ks []kept
+	if len(st.Photos) > 0 {
+		have, err := s.photoCount(ctx, r.id)
+		if err != nil {
+			return nil, err
+		}
+		if ks, err = s.keepPhotos(ctx, have, st.Photos); err != nil {
+			return nil, err
+		}
+	}
 	switch st.Action {
 	case ActAccept:
 		set("accepted_at", now)
@@ -187,6 +201,9 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 		if err := s.event(ctx, tx, actor, r.cid, r.id, seq, ev, now); err != nil {
 			return err
 		}
+		if err := s.recordPhotos(ctx, tx, actor, r.cid, r.id, seq, ks, now); err != nil {
+			return err
+		}
 		if st.Action == ActMerge {
 			if err := s.absorb(ctx, tx, actor, r, st.Into, now); err != nil {
 				return err
@@ -202,6 +219,7 @@ func (s *Service) Do(ctx context.Context, actor *accounts.Principal, id int64, s
 		return s.tell(ctx, tx, r, st, seq)
 	})
 	if err != nil {
+		s.discard(ks)
 		return nil, err
 	}
 	after, err := s.load(ctx, id)

@@ -13,6 +13,7 @@ import (
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/audit"
 	"github.com/linli/linli/internal/db"
+	"github.com/linli/linli/internal/photos"
 )
 
 // Draft is what the organiser sends for a story: the page's form has all
@@ -23,7 +24,7 @@ type Draft struct {
 	// "public" to show it to everyone (only when its activity is public),
 	// or "" to keep what the story had (a new one: as its activity).
 	Visibility string
-	Photo      []byte  // one photo as uploaded (ReadUpload), or nil
+	Photo      []byte  // one photo as uploaded (photos.ReadUpload), or nil
 	People     []int64 // the volunteers the photo shows
 }
 
@@ -133,7 +134,7 @@ func (s *Service) Compose(ctx context.Context, actor *accounts.Principal, occurr
 	var jpg []byte
 	var w, h int
 	if d.Photo != nil {
-		if jpg, w, h, err = Reencode(ctx, d.Photo); err != nil {
+		if jpg, w, h, err = photos.Reencode(ctx, d.Photo); err != nil {
 			return nil, err
 		}
 	}

@@ -27,11 +27,16 @@ import (
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/files"
+	"github.com/linli/linli/internal/photos"
 	"github.com/linli/linli/internal/volunteers"
 )
 
 // MaxSummary is the longest summary, in characters.
 const MaxSummary = 2000
+
+// MaxPhotoBytes is the largest photo a story takes, as uploaded: the
+// photos package's limit, shared with residents' requests.
+const MaxPhotoBytes = photos.MaxBytes
 
 // MaxTagged is the most people one photo may be tagged with.
 const MaxTagged = 60
@@ -315,7 +320,7 @@ func (s *Service) tagged(ctx context.Context, p *Photo) error {
 // AddPhoto adds a photo to a story: the office or a leader of the
 // activity's team. The upload is read up to MaxPhotoBytes, must be a
 // JPEG, PNG or WebP by its content, and is stored re-encoded (see
-// Reencode) under a random name. people are the volunteers it shows.
+// photos.Reencode) under a random name. people are the volunteers it shows.
 func (s *Service) AddPhoto(ctx context.Context, actor *accounts.Principal, storyID int64, upload []byte, people []int64) (*Photo, error) {
 	var cid, team int64
 	err := s.db.QueryRow(ctx, `SELECT st.community_id, COALESCE(a.team_id, 0) FROM stories st JOIN occurrences o ON o.id = st.occurrence_id
@@ -336,7 +341,7 @@ func (s *Service) AddPhoto(ctx context.Context, actor *accounts.Principal, story
 	if len(upload) > MaxPhotoBytes {
 		return nil, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxPhotoBytes})
 	}
-	jpg, w, h, err := Reencode(ctx, upload)
+	jpg, w, h, err := photos.Reencode(ctx, upload)
 	if err != nil {
 		return nil, err
 	}

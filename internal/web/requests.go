@@ -15,6 +15,7 @@ import (
 	"github.com/linli/linli/internal/clock"
 	"github.com/linli/linli/internal/httpx"
 	"github.com/linli/linli/internal/i18n"
+	"github.com/linli/linli/internal/photos"
 	"github.com/linli/linli/internal/policy"
 	"github.com/linli/linli/internal/registry"
 	"github.com/linli/linli/internal/requests"
@@ -65,6 +66,7 @@ func (w *Web) requestRoutes() {
 	for _, st := range requestSteps {
 		r.Handle("POST /requests/{id}/"+st.path, st.policy, w.requestStep(st.action))
 	}
+	w.requestPhotoRoutes() // request_photos.go
 }
 
 // stepPath is the form address of action a.
@@ -324,6 +326,8 @@ type intakeData struct {
 	Found      []registry.Resident
 	Searched   bool
 	Chosen     *registry.Resident
+	// The photo's limits, shown by the file input.
+	PhotoMB, PhotoLimit int
 }
 
 // Has reports whether the form's field holds v (for selects).
@@ -348,7 +352,7 @@ func (w *Web) renderIntake(rw http.ResponseWriter, r *http.Request, p *accounts.
 	lang := httpx.Lang(r, p)
 	d := intakeData{Resident: reqMode(p, cid) != "staff", Form: form, Errors: map[string]string{},
 		Channels: []requests.Channel{requests.ChannelPhone, requests.ChannelWalkIn, requests.ChannelDoorVisit, requests.ChannelGridPatrol, requests.ChannelMeeting, requests.ChannelWeb},
-		Kinds:    requests.Kinds, Urgencies: requests.Urgencies}
+		Kinds:    requests.Kinds, Urgencies: requests.Urgencies, PhotoMB: photos.MaxBytes >> 20, PhotoLimit: requests.MaxPhotos}
 	if e != nil {
 		for field, fe := range e.Fields {
 			d.Errors[field] = i18n.T(lang, fe.Key, fe.Args)
@@ -409,17 +413,21 @@ func (w *Web) renderIntake(rw http.ResponseWriter, r *http.Request, p *accounts.
 // submitRequest registers the form's request; bad input shows the form
 // again with what was typed and a message at each field.
 func (w *Web) submitRequest(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-	if err := r.ParseForm(); err != nil {
-		return formError(err)
+	f, photo, err := readPhotoForm(r) // request_photos.go
+	if err != nil {
+		if e, shown := formShown(r, err); shown {
+			return w.renderIntake(rw, r, p, e.Code.Status(), f, e)
+		}
+		return err
 	}
 	cid, err := homeCommunity(p)
 	if err != nil {
 		return err
 	}
-	f := r.PostForm
 	id := func(k string) int64 { n, _ := strconv.ParseInt(strings.TrimSpace(f.Get(k)), 10, 64); return n }
 	in := requests.Input{Channel: requests.Channel(f.Get("channel")), Kind: requests.Kind(f.Get("kind")),
-		CategoryID: id("category_id"), Description: f.Get("description"), Urgency: requests.Urgency(f.Get("urgency"))}
+		CategoryID: id("category_id"), Description: f.Get("description"), Urgency: requests.Urgency(f.Get("urgency")),
+		Photos: onePhoto(photo)}
 	bad := apperr.New(apperr.Invalid, "error.invalid")
 	if reqMode(p, cid) != "staff" {
 		// A resident's own: the channel is the web, the kind 求助 unless
@@ -468,8 +476,8 @@ func (w *Web) submitRequest(rw http.ResponseWriter, r *http.Request, p *accounts
 	}
 	req, err := w.Requests.Submit(r.Context(), p, cid, in)
 	if err != nil {
-		e := apperr.From(err)
-		if e.Code != apperr.Invalid {
+		e, shown := formShown(r, err, apperr.Invalid)
+		if !shown {
 			return err
 		}
 		return w.renderIntake(rw, r, p, e.Code.Status(), f, e)
@@ -518,6 +526,10 @@ type requestData struct {
 	Revealed    string
 	ReopenUntil string
 	Satisfs     []requests.Satisfaction
+	// Photos: the page offers the add-photo form while the request is
+	// open (request_photos.go); the limits are shown by each file input.
+	CanAddPhoto         bool
+	PhotoMB, PhotoLimit int
 }
 
 // suggestionView is a suggested volunteer with the reasons in words.
@@ -625,6 +637,8 @@ func (w *Web) renderRequest(rw http.ResponseWriter, r *http.Request, p *accounts
 	// The phone is revealed to the office and the handler (the service
 	// checks); a resident never needs to reveal their own.
 	d.CanReveal = reqMode(p, cid) != "resident" && policy.PermitsIn(p, policy.RequestsReveal, cid, nil) && d.R.RequesterPhone != ""
+	d.CanAddPhoto = d.R.Status.Open() && policy.PermitsIn(p, policy.RequestsPhotos, cid, nil)
+	d.PhotoMB, d.PhotoLimit = photos.MaxBytes>>20, requests.MaxPhotos
 	return w.render(rw, status, "request", w.view(rw, r, p, "requests", "reqpage.detail", d))
 }
 
@@ -641,16 +655,18 @@ func stepPolicy(a requests.Action) policy.Action {
 // again with the message at the form and what was typed.
 func (w *Web) requestStep(action requests.Action) func(http.ResponseWriter, *http.Request, *accounts.Principal) error {
 	return func(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
-		if err := r.ParseForm(); err != nil {
-			return formError(err)
-		}
 		id, err := pathInt(r, "id")
 		if err != nil {
 			return err
 		}
-		f := r.PostForm
-		st := requests.Step{Action: action, Note: f.Get("note"), Reason: f.Get("reason")}
-		lang := httpx.Lang(r, p)
+		f, photo, err := readPhotoForm(r) // request_photos.go
+		if err != nil {
+			if e, shown := formShown(r, err); shown {
+				return w.renderRequest(rw, r, p, e.Code.Status(), stepFailed(r, p, action, f, e))
+			}
+			return err
+		}
+		st := requests.Step{Action: action, Note: f.Get("note"), Reason: f.Get("reason"), Photos: onePhoto(photo)}
 		bad := apperr.New(apperr.Invalid, "error.invalid")
 		switch action {
 		case requests.ActDispatch:
@@ -698,18 +714,11 @@ func (w *Web) requestStep(action requests.Action) func(http.ResponseWriter, *htt
 			_, err = w.Requests.Do(r.Context(), p, id, st)
 		}
 		if err != nil {
-			e := apperr.From(err)
-			if e.Code != apperr.Invalid && e.Code != apperr.Conflict {
+			e, shown := formShown(r, err, apperr.Invalid, apperr.Conflict)
+			if !shown {
 				return err
 			}
-			d := &requestData{ErrAction: action, Form: f, Errors: map[string]string{}}
-			for field, fe := range e.Fields {
-				d.Errors[field] = i18n.T(lang, fe.Key, fe.Args)
-			}
-			if len(e.Fields) == 0 {
-				d.Message = i18n.T(lang, e.Key, e.Args)
-			}
-			return w.renderRequest(rw, r, p, e.Code.Status(), d)
+			return w.renderRequest(rw, r, p, e.Code.Status(), stepFailed(r, p, action, f, e))
 		}
 		redirect(rw, r, fmt.Sprintf("/requests/%d#timeline", id), "reqpage.flash."+string(action))
 		return nil
@@ -856,4 +865,5 @@ var requestFuncs = template.FuncMap{
 			requests.ActVerify, requests.ActCallback}, a)
 	},
 	"deref_bool": func(b *bool) bool { return b != nil && *b },
+	"takesPhoto": takesPhoto, // request_photos.go
 }

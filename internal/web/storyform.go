@@ -12,6 +12,7 @@ import (
 	"github.com/linli/linli/internal/activities"
 	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/httpx"
+	"github.com/linli/linli/internal/photos"
 	"github.com/linli/linli/internal/stories"
 )
 
@@ -159,7 +160,7 @@ func readStoryForm(r *http.Request, d *stories.Draft) error {
 			}
 		case "photo":
 			var data []byte
-			if data, err = stories.ReadUpload(part); err == nil && len(data) > 0 {
+			if data, err = photos.ReadUpload(part); err == nil && len(data) > 0 {
 				d.Photo = data
 			}
 		}

@@ -1,4 +1,10 @@
-package stories
+// Package photos is the one gate every uploaded photo passes: a story's
+// photo of an activity, a resident's photo of a leak. It tells the format
+// by content, refuses what would take too much memory to decode, and
+// keeps only the pixels, so the EXIF a phone writes (the GPS position of
+// the flat or of the children's activity room) never reaches the store.
+// It stores nothing: the domain that keeps a photo decides who sees it.
+package photos
 
 import (
 	"bytes"
@@ -17,8 +23,8 @@ import (
 	"github.com/linli/linli/internal/apperr"
 )
 
-// MaxPhotoBytes is the largest photo accepted, as uploaded.
-const MaxPhotoBytes = 10 << 20
+// MaxBytes is the largest photo accepted, as uploaded.
+const MaxBytes = 10 << 20
 
 // MaxSide is the longest side of a stored photo: enough for a screen or a
 // printed notice board, small enough for a phone on a slow link.
@@ -148,15 +154,15 @@ func decodeCost(c image.Config, bpp int64) int64 {
 // Reencode checks that data is a JPEG, PNG or WebP photo and returns it
 // decoded and encoded again as a JPEG of at most MaxSide pixels a side.
 // Only pixels survive: EXIF (with the GPS position of the children's
-// activity room), XMP, comments and anything appended to the file are
+// activity room, or of a resident's flat), XMP, comments and anything appended to the file are
 // dropped because nothing but the decoded image is written.
 //
 // The header is read first and a photo that would take more than
 // MaxDecodeBytes to decode is refused before any pixel is; decodes wait
 // for one of the decodeSlots, or for ctx to end.
 func Reencode(ctx context.Context, data []byte) (out []byte, width, height int, err error) {
-	if len(data) > MaxPhotoBytes {
-		return nil, 0, 0, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxPhotoBytes})
+	if len(data) > MaxBytes {
+		return nil, 0, 0, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxBytes})
 	}
 	var dec func(io.Reader) (image.Image, error)
 	var cfg func(io.Reader) (image.Config, error)
@@ -187,7 +193,7 @@ func Reencode(ctx context.Context, data []byte) (out []byte, width, height int, 
 	case decodeSlots <- struct{}{}:
 		defer func() { <-decodeSlots }()
 	case <-ctx.Done():
-		return nil, 0, 0, fmt.Errorf("stories: wait to decode photo: %w", ctx.Err())
+		return nil, 0, 0, fmt.Errorf("photos: wait to decode photo: %w", ctx.Err())
 	}
 	img, err := dec(bytes.NewReader(data))
 	if err != nil {
@@ -196,7 +202,7 @@ func Reencode(ctx context.Context, data []byte) (out []byte, width, height int, 
 	img = fit(img, MaxSide)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
-		return nil, 0, 0, fmt.Errorf("stories: encode photo: %w", err)
+		return nil, 0, 0, fmt.Errorf("photos: encode photo: %w", err)
 	}
 	b := img.Bounds()
 	return buf.Bytes(), b.Dx(), b.Dy(), nil
@@ -224,16 +230,16 @@ func fit(img image.Image, side int) image.Image {
 	return dst
 }
 
-// ReadUpload reads r up to MaxPhotoBytes, or TooLarge without reading on
+// ReadUpload reads r up to MaxBytes, or TooLarge without reading on
 // past the limit. A read error (the front door's own body limit) is
 // returned wrapped, for the handler to classify.
 func ReadUpload(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxPhotoBytes+1))
+	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("stories: read photo: %w", err)
+		return nil, fmt.Errorf("photos: read photo: %w", err)
 	}
-	if len(data) > MaxPhotoBytes {
-		return nil, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxPhotoBytes})
+	if len(data) > MaxBytes {
+		return nil, apperr.New(apperr.TooLarge, "error.too_large").With(map[string]any{"max": MaxBytes})
 	}
 	return data, nil
 }
