@@ -16,29 +16,6 @@ import (
 // that kind at all) and the service narrows it to the request: its
 // reach and the side the step belongs to (requests.Machine).
 
-// requestSteps maps each transition endpoint to its action and policy.
-var requestSteps = []struct {
-	path   string
-	action requests.Action
-	policy policy.Action
-}{
-	{"accept", requests.ActAccept, policy.RequestsManage},
-	{"reject", requests.ActReject, policy.RequestsManage},
-	{"merge", requests.ActMerge, policy.RequestsManage},
-	{"dispatch", requests.ActDispatch, policy.RequestsManage},
-	{"sign", requests.ActSign, policy.RequestsHandle},
-	{"return", requests.ActReturn, policy.RequestsHandle},
-	{"progress", requests.ActProgress, policy.RequestsHandle},
-	{"extension", requests.ActExtension, policy.RequestsHandle},
-	{"extension/approve", requests.ActApproveExtension, policy.RequestsManage},
-	{"extension/deny", requests.ActDenyExtension, policy.RequestsManage},
-	{"result", requests.ActResult, policy.RequestsHandle},
-	{"verify", requests.ActVerify, policy.RequestsManage},
-	{"send-back", requests.ActSendBack, policy.RequestsManage},
-	{"callback", requests.ActCallback, policy.RequestsCallback},
-	{"reopen", requests.ActReopen, policy.RequestsCallback},
-}
-
 // requestRoutes registers the requests' routes; routes() calls it.
 func (a *API) requestRoutes() {
 	r := a.Router
@@ -53,8 +30,8 @@ func (a *API) requestRoutes() {
 	r.Handle("POST /api/v1/requests/{id}/links", policy.RequestsManage, a.linkRequest)
 	a.requestDeadlineRoutes() // request_deadlines.go
 	a.requestPhotoRoutes()    // request_photos.go
-	for _, st := range requestSteps {
-		r.Handle("POST /api/v1/requests/{id}/"+st.path, st.policy, a.requestStep(st.action))
+	for _, st := range requests.StepRoutes {
+		r.Handle("POST /api/v1/requests/{id}/"+st.Path, st.Policy, a.requestStep(st.Action))
 	}
 }
 

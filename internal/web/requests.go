@@ -29,31 +29,6 @@ import (
 // building view. The service narrows every row to the actor's reach and
 // every step to its side; the pages only offer what it would allow.
 
-// requestSteps are the step forms' addresses, each with its route's
-// policy (the coarse "may take steps of this kind at all"; the service
-// decides per request), in the machine's order.
-var requestSteps = []struct {
-	path   string
-	action requests.Action
-	policy policy.Action
-}{
-	{"accept", requests.ActAccept, policy.RequestsManage},
-	{"reject", requests.ActReject, policy.RequestsManage},
-	{"merge", requests.ActMerge, policy.RequestsManage},
-	{"dispatch", requests.ActDispatch, policy.RequestsManage},
-	{"sign", requests.ActSign, policy.RequestsHandle},
-	{"return", requests.ActReturn, policy.RequestsHandle},
-	{"progress", requests.ActProgress, policy.RequestsHandle},
-	{"extension", requests.ActExtension, policy.RequestsHandle},
-	{"extension/approve", requests.ActApproveExtension, policy.RequestsManage},
-	{"extension/deny", requests.ActDenyExtension, policy.RequestsManage},
-	{"result", requests.ActResult, policy.RequestsHandle},
-	{"verify", requests.ActVerify, policy.RequestsManage},
-	{"send-back", requests.ActSendBack, policy.RequestsManage},
-	{"callback", requests.ActCallback, policy.RequestsCallback},
-	{"reopen", requests.ActReopen, policy.RequestsCallback},
-}
-
 func (w *Web) requestRoutes() {
 	r := w.Router
 	r.Handle("GET /requests", policy.RequestsRead, w.requestQueue)
@@ -63,21 +38,14 @@ func (w *Web) requestRoutes() {
 	r.Handle("GET /requests/metrics", policy.RequestsMetrics, w.requestMetrics)
 	r.Handle("GET /requests/{id}", policy.RequestsRead, w.requestPage)
 	r.Handle("POST /requests/{id}/reveal", policy.RequestsReveal, w.revealRequester)
-	for _, st := range requestSteps {
-		r.Handle("POST /requests/{id}/"+st.path, st.policy, w.requestStep(st.action))
+	for _, st := range requests.StepRoutes {
+		r.Handle("POST /requests/{id}/"+st.Path, st.Policy, w.requestStep(st.Action))
 	}
 	w.requestPhotoRoutes() // request_photos.go
 }
 
 // stepPath is the form address of action a.
-func stepPath(a requests.Action) string {
-	for _, st := range requestSteps {
-		if st.action == a {
-			return st.path
-		}
-	}
-	return ""
-}
+func stepPath(a requests.Action) string { return requests.StepPath(a) }
 
 // reqMode is how /requests looks to the actor: the worker's queue (the
 // office and grid workers), a handler's inbox (a partner's staff, a
@@ -643,9 +611,9 @@ func (w *Web) renderRequest(rw http.ResponseWriter, r *http.Request, p *accounts
 }
 
 func stepPolicy(a requests.Action) policy.Action {
-	for _, st := range requestSteps {
-		if st.action == a {
-			return st.policy
+	for _, st := range requests.StepRoutes {
+		if st.Action == a {
+			return st.Policy
 		}
 	}
 	return ""
