@@ -154,6 +154,12 @@ func (s *Service) find(ctx context.Context, actor *accounts.Principal, id int64)
 		return nil, rc, relation{}, err
 	}
 	rel := rc.relationTo(r)
+	if !rel.read && rc.street {
+		if rel.street, err = s.escalatedToStreet(ctx, r.id); err != nil {
+			return nil, rc, rel, err
+		}
+		rel.read = rel.street
+	}
 	if !rel.read {
 		return nil, rc, rel, apperr.NotFoundErr()
 	}
@@ -460,7 +466,10 @@ func (s *Service) fullView(ctx context.Context, r *row, rel relation, fullName b
 		if err := rows.Scan(&l.ID, &l.Number, &l.Kind, &l.Status); err != nil {
 			return nil, fmt.Errorf("requests: links: %w", err)
 		}
-		v.Links = append(v.Links, l)
+		// The street sees the escalated request alone, not its neighbours.
+		if !rel.street {
+			v.Links = append(v.Links, l)
+		}
 	}
 	return v, rows.Err()
 }
