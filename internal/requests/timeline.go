@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ type Event struct {
 // Timeline lists request id's events in order, for anyone who may read
 // the request.
 func (s *Service) Timeline(ctx context.Context, actor *accounts.Principal, id int64) ([]Event, error) {
-	r, _, _, err := s.find(ctx, actor, id)
+	r, rc, rel, err := s.find(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -76,5 +77,20 @@ func (s *Service) Timeline(ctx context.Context, actor *accounts.Principal, id in
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("requests: timeline: %w", err)
+	}
+	// Each dispatch names its handler, as the request names its current
+	// one: a volunteer whole to the office and to themself only.
+	var ns []naming
+	for _, e := range out {
+		if e.Handler != nil {
+			own := e.Handler.Kind == HandlerVolunteer && slices.Contains(rc.volunteers, e.Handler.ID)
+			ns = append(ns, naming{h: e.Handler, full: rel.office || own})
+		}
+	}
+	if err := s.handlerNames(ctx, ns); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

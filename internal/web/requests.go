@@ -621,7 +621,11 @@ func (w *Web) renderRequest(rw http.ResponseWriter, r *http.Request, p *accounts
 		ev := eventView{Event: e}
 		if e.Handler != nil {
 			ev.Handler = i18n.T(lang, "request.handler_kind."+string(e.Handler.Kind), nil)
-			if n := names[requests.Handler{Kind: e.Handler.Kind, ID: e.Handler.ID}]; n != "" {
+			n := e.Handler.Name // the service names it, a volunteer masked as the reader must see it
+			if n == "" {
+				n = names[requests.Handler{Kind: e.Handler.Kind, ID: e.Handler.ID}]
+			}
+			if n != "" {
 				ev.Handler = n + "（" + ev.Handler + "）"
 			}
 		}

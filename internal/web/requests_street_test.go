@@ -82,3 +82,30 @@ func TestStreetRequestPages(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestPageNamesTheVolunteer: a request handled by a resident
+// volunteer names them on the page, as the registry does, where the
+// number used to stand; in the handler line and on the dispatch step.
+func TestRequestPageNamesTheVolunteer(t *testing.T) {
+	for _, pg := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sqlite", true: "postgres"}[pg], func(t *testing.T) {
+			s := server.Start(t, server.Options{Registry: true, Postgres: pg})
+			ctx := t.Context()
+			var id int64
+			var name, number string
+			err := s.DB.QueryRow(ctx, `SELECT q.id, r.name, v.number FROM requests q
+				JOIN volunteers v ON v.id = q.handler_id JOIN residents r ON r.id = v.resident_id
+				WHERE q.handler_kind = 'volunteer' AND v.name = '' ORDER BY q.id LIMIT 1`).Scan(&id, &name, &number)
+			if err != nil {
+				t.Fatalf("no request of the demo handled by a resident volunteer: %v", err)
+			}
+			b := newBrowser(t, s)
+			b.login("worker", server.Password)
+			st, _, body := b.do("GET", fmt.Sprintf("/requests/%d", id), nil, nil)
+			expect(t, "request page", st, 200, body, `<dd id="handler">`+name+"（志愿者）", name+"（志愿者）</")
+			if strings.Contains(body, number+"（志愿者）") {
+				t.Errorf("the page still names the volunteer by number %s", number)
+			}
+		})
+	}
+}
