@@ -66,6 +66,7 @@ func TestStreetThroughTheAPI(t *testing.T) {
 				text string
 			}{
 				{"/api/v1/metrics/requests?street_id=999999", 404, ""},
+				{"/api/v1/metrics/requests?community_id=999999", 404, ""},
 				{"/api/v1/metrics/requests?street_id=abc", 422, "街道编号须为正整数"},
 				{fmt.Sprintf("/api/v1/metrics/requests?street_id=%d&community_id=%d", sid, cid), 422, "只能选一个"},
 				{"/api/v1/requests", 404, ""},

@@ -106,6 +106,9 @@ func (s *Service) Metrics(ctx context.Context, actor *accounts.Principal, cid in
 	if err != nil {
 		return nil, err
 	}
+	if !rc.street && !memberOf(actor, cid) {
+		return nil, apperr.NotFoundErr() // not theirs: no such community
+	}
 	if !rc.office && !rc.street && len(rc.grids) == 0 {
 		return nil, apperr.ForbiddenErr()
 	}

@@ -109,9 +109,10 @@ func TestStreetSupervisor(t *testing.T) {
 				t.Errorf("the street's figures name a person: %+v", g)
 			}
 		}
-		if _, err := w.s.Metrics(ctx, sup, w.C.ID, time.Time{}, time.Time{}); !apperr.Is(err, apperr.Forbidden) {
-			t.Errorf("a community of another street: %v", err)
-		}
+		_, err = w.s.Metrics(ctx, sup, w.C.ID, time.Time{}, time.Time{})
+		notFound("a community of another street", err)
+		_, err = w.s.Metrics(ctx, w.B.Admin.Principal(), w.A.ID, time.Time{}, time.Time{})
+		notFound("another community's admin", err)
 		sm, err := w.s.StreetMetrics(ctx, sup, w.Street, time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
