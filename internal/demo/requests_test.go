@@ -85,6 +85,9 @@ func checkYearOfRequests(t *testing.T, s *server.Server, now time.Time) {
 		if err := erows.Scan(&id, &e.seq, &e.action, &e.from, &e.to, &e.at); err != nil {
 			t.Fatal(err)
 		}
+		if e.action == string(requests.ActEscalated) {
+			continue // the hourly job's flag, which may run during the test: not the demo's
+		}
 		events[id] = append(events[id], e)
 		nEvents++
 	}
@@ -192,6 +195,7 @@ func checkYearOfRequests(t *testing.T, s *server.Server, now time.Time) {
 	if season["heating-winter"] < 5*season["heating-summer"] || season["water-summer"] < 2*season["water-winter"] {
 		t.Errorf("no seasons: %v", season)
 	}
+	checkFigures(t, s)
 	var sat, basic, unsat, distinct, phones, plainPhones int
 	s.DB.QueryRow(ctx, `SELECT count(*) FROM requests WHERE satisfaction = 'satisfied'`).Scan(&sat)
 	s.DB.QueryRow(ctx, `SELECT count(*) FROM requests WHERE satisfaction = 'basic_satisfied'`).Scan(&basic)
@@ -265,7 +269,7 @@ func checkYearOfRequests(t *testing.T, s *server.Server, now time.Time) {
 	}
 	var n, ne int
 	s.DB.QueryRow(ctx, `SELECT count(*) FROM requests`).Scan(&n)
-	s.DB.QueryRow(ctx, `SELECT count(*) FROM request_events`).Scan(&ne)
+	s.DB.QueryRow(ctx, `SELECT count(*) FROM request_events WHERE action <> 'escalated'`).Scan(&ne)
 	if n != len(all) || ne != nEvents {
 		t.Errorf("second run: %d requests, %d events (were %d, %d)", n, ne, len(all), nEvents)
 	}

@@ -201,12 +201,12 @@ var Rules = map[Action]Rule{
 	// of its community, a grid worker its grids', a handler (team leader,
 	// volunteer, partner staff) what is dispatched to it, a resident
 	// their own. Rows outside the reach answer not found.
-	RequestsRead:      {Roles: community, Doc: "residents' requests and their timelines within one's reach"},
+	RequestsRead:      {Roles: append(slices.Clone(community), accounts.Street), Doc: "residents' requests and their timelines within one's reach (the street: read-only, those escalated to it)"},
 	RequestsIntake:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident}, Doc: "register a request (a resident: their own; the office and grid workers: anyone's)"},
 	RequestsManage:    {Roles: registryStaff, Doc: "accept, reject, merge, dispatch, decide extensions, verify or send back a request (a grid worker: their grids')"},
 	RequestsHandle:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "sign for, return, report progress on, ask more time for and submit the result of a request dispatched to one"},
 	RequestsCallback:  {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident}, Doc: "answer the callback of a request or reopen it (a resident: their own; the office on their behalf)"},
-	RequestsMetrics:   {Roles: registryStaff, Doc: "the requests' response, resolution and satisfaction rates and other figures, counted from their timelines (a grid worker: their grids')"},
+	RequestsMetrics:   {Roles: append(slices.Clone(registryStaff), accounts.Street), Doc: "the requests' response, resolution and satisfaction rates and other figures, counted from their timelines (a grid worker: their grids'; the street: its communities', naming no one)"},
 	RequestCategories: {Roles: office, Doc: "add, rename, publish and retire the community's request categories; set its routing rules and time limits"},
 	RequestsReveal:    {Roles: []accounts.Role{accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner}, Doc: "unmask a requester's phone, with a reason (audited; a handler: what is dispatched to it)"},
 	// Adding a photo is a write, but every role that may read a request

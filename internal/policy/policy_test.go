@@ -140,10 +140,10 @@ func TestPermitsMatrix(t *testing.T) {
 		policy.MeUpdate:          all,
 		policy.Notifications:     all,
 		policy.NotificationsMark: all,
-		policy.RequestsRead:      community,
+		policy.RequestsRead:      all, // the street: what was escalated to it, read-only
 		policy.RequestsIntake:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
 		policy.RequestsManage:    {accounts.Admin, accounts.Worker, accounts.Grid},
-		policy.RequestsMetrics:   {accounts.Admin, accounts.Worker, accounts.Grid},
+		policy.RequestsMetrics:   {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Street},
 		policy.RequestsHandle:    {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Leader, accounts.Volunteer, accounts.Partner},
 		policy.RequestsCallback:  {accounts.Admin, accounts.Worker, accounts.Grid, accounts.Resident},
 		policy.RequestCategories: {accounts.Admin, accounts.Worker},

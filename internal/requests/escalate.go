@@ -45,9 +45,11 @@ func (s *Service) Register(r *jobs.Runner) {
 
 // Escalate escalates every overdue request to the levels its lateness
 // has reached and returns how many escalations it made. Exactly once per
-// request, deadline and level however often and however concurrently it
-// runs: request_escalations' key is the lock, and the timeline event and
-// notifications are written in the same transaction as its row.
+// request, deadline, due and level however often and however
+// concurrently it runs: request_escalations' key is the lock, and the
+// timeline event and notifications are written in the same transaction
+// as its row. A due that arises anew (reopened, re-dispatched, extended)
+// climbs the levels again from the first when it passes.
 func (s *Service) Escalate(ctx context.Context) (int, error) {
 	now := s.clock.Now().UTC()
 	cond, args := overdueCondition(now)
@@ -107,7 +109,7 @@ func (s *Service) escalate(ctx context.Context, r *row, p pending, level int, no
 	made := false
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `INSERT INTO request_escalations (request_id, deadline, level, due_at, at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (request_id, deadline, level) DO NOTHING`, r.id, p.deadline, level, p.due, now)
+			ON CONFLICT (request_id, deadline, level, due_at) DO NOTHING`, r.id, p.deadline, level, p.due, now)
 		if err != nil {
 			return fmt.Errorf("escalation row: %w", err)
 		}
@@ -131,7 +133,7 @@ func (s *Service) escalate(ctx context.Context, r *row, p pending, level int, no
 			note: note, reason: p.deadline}, now); err != nil {
 			return err
 		}
-		if err := s.record(ctx, tx, sys, "request.escalate", r.cid, r.id, fmt.Sprintf("%s:%d", p.deadline, level)); err != nil {
+		if err := s.record(ctx, tx, sys, "request.escalate", r.cid, r.id, fmt.Sprintf("%s:%d:%s", p.deadline, level, p.due.Format(time.RFC3339))); err != nil {
 			return err
 		}
 		to, err := escalationAccounts(ctx, tx, r, level)
@@ -142,7 +144,7 @@ func (s *Service) escalate(ctx context.Context, r *row, p pending, level int, no
 			for _, a := range to {
 				kind := "request.escalated"
 				if _, _, err := s.notify.Send(ctx, tx, notify.Notification{CommunityID: r.cid, AccountID: a, Kind: kind,
-					EventID: fmt.Sprintf("%s:%d:%s:%d:account:%d", kind, r.id, p.deadline, level, a),
+					EventID: fmt.Sprintf("%s:%d:%s:%d:%d:account:%d", kind, r.id, p.deadline, p.due.Unix(), level, a),
 					Title:   "督办 " + r.number + " " + note, Link: fmt.Sprintf("/requests/%d", r.id)}); err != nil {
 					return err
 				}

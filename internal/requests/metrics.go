@@ -93,9 +93,42 @@ type facts struct {
 }
 
 // Metrics counts the requests taken in [from, to) within the actor's
-// reach: the office and grid workers. A zero to is now, a zero from a
-// year before to.
+// reach: the office and grid workers, and the supervisors of the
+// community's street (the whole community, with no person named: the
+// volunteers and workers who handled requests are each one group). A
+// zero to is now, a zero from a year before to.
 func (s *Service) Metrics(ctx context.Context, actor *accounts.Principal, cid int64, from, to time.Time) (*Metrics, error) {
+	from, to, err := s.period(from, to)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := s.reachOf(ctx, actor, cid)
+	if err != nil {
+		return nil, err
+	}
+	if !rc.street && !memberOf(actor, cid) {
+		return nil, apperr.NotFoundErr() // not theirs: no such community
+	}
+	if !rc.office && !rc.street && len(rc.grids) == 0 {
+		return nil, apperr.ForbiddenErr()
+	}
+	cond, args := "q.community_id = ?", []any{cid}
+	if !rc.office && !rc.street {
+		// A grid worker's figures are their grids', not what they handle.
+		cond += " AND q.grid_id IN (" + placeholders(len(rc.grids)) + ")"
+		for _, g := range rc.grids {
+			args = append(args, g)
+		}
+	}
+	all, err := s.collect(ctx, cond, args, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return s.group(ctx, cid, from, to, all, rc.street && !rc.office)
+}
+
+// period checks and defaults a metrics period.
+func (s *Service) period(from, to time.Time) (time.Time, time.Time, error) {
 	if to.IsZero() {
 		to = s.clock.Now()
 	}
@@ -103,23 +136,14 @@ func (s *Service) Metrics(ctx context.Context, actor *accounts.Principal, cid in
 		from = to.AddDate(-1, 0, 0)
 	}
 	if !to.After(from) || to.Sub(from) > 3*366*24*time.Hour {
-		return nil, apperr.New(apperr.Invalid, "error.invalid").Field("to", "request.metrics.period", nil)
+		return from, to, apperr.New(apperr.Invalid, "error.invalid").Field("to", "request.metrics.period", nil)
 	}
-	rc, err := s.reachOf(ctx, actor, cid)
-	if err != nil {
-		return nil, err
-	}
-	if !rc.office && len(rc.grids) == 0 {
-		return nil, apperr.ForbiddenErr()
-	}
-	cond, args := rc.condition()
-	if !rc.office {
-		// A grid worker's figures are their grids', not what they handle.
-		cond, args = "q.community_id = ? AND q.grid_id IN ("+placeholders(len(rc.grids))+")", []any{cid}
-		for _, g := range rc.grids {
-			args = append(args, g)
-		}
-	}
+	return from, to, nil
+}
+
+// collect reads the events of the requests taken in [from, to) that cond
+// (over alias q) selects, one facts per request.
+func (s *Service) collect(ctx context.Context, cond string, args []any, from, to time.Time) ([]*facts, error) {
 	now := s.clock.Now()
 	rows, err := s.db.Query(ctx, `SELECT q.id, q.category_id, COALESCE(q.grid_id, 0), q.created_at, q.dispatch_due,
 			e.action, e.at, COALESCE(e.handler_kind, ''), COALESCE(e.handler_id, 0), e.resolved, COALESCE(e.satisfaction, '')
@@ -154,7 +178,7 @@ func (s *Service) Metrics(ctx context.Context, actor *accounts.Principal, cid in
 	for _, f := range all {
 		f.finish(now)
 	}
-	return s.group(ctx, cid, from, to, all)
+	return all, nil
 }
 
 // step applies one event to the facts, in the timeline's order.
@@ -252,8 +276,9 @@ func (r *Rates) finish() {
 }
 
 // group adds the facts up, overall and by category, handler and grid,
-// and names the groups.
-func (s *Service) group(ctx context.Context, cid int64, from, to time.Time, all []*facts) (*Metrics, error) {
+// and names the groups. anonymous folds the volunteers and the worker
+// accounts into one unnamed group of each kind (id 0), for the street.
+func (s *Service) group(ctx context.Context, cid int64, from, to time.Time, all []*facts, anonymous bool) (*Metrics, error) {
 	m := &Metrics{From: from.UTC(), To: to.UTC()}
 	type key struct {
 		kind string
@@ -272,7 +297,11 @@ func (s *Service) group(ctx context.Context, cid int64, from, to time.Time, all 
 		m.Overall.add(f)
 		get(key{"category", f.category}).Rates.add(f)
 		if f.handlerKind != "" {
-			get(key{f.handlerKind, f.handlerID}).Rates.add(f)
+			k := key{f.handlerKind, f.handlerID}
+			if anonymous && (k.kind == string(HandlerVolunteer) || k.kind == string(HandlerAccount)) {
+				k.id = 0
+			}
+			get(k).Rates.add(f)
 		}
 		if f.grid != 0 {
 			get(key{"grid", f.grid}).Rates.add(f)

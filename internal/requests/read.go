@@ -154,6 +154,12 @@ func (s *Service) find(ctx context.Context, actor *accounts.Principal, id int64)
 		return nil, rc, relation{}, err
 	}
 	rel := rc.relationTo(r)
+	if !rel.read && rc.street {
+		if rel.street, err = s.escalatedToStreet(ctx, r.id); err != nil {
+			return nil, rc, rel, err
+		}
+		rel.read = rel.street
+	}
 	if !rel.read {
 		return nil, rc, rel, apperr.NotFoundErr()
 	}
@@ -260,37 +266,72 @@ func (s *Service) view(r *row, rel relation, q requester, fullName bool) *Reques
 	return v
 }
 
-// handlerNames fills the handlers' names of vs, one lookup per handler.
-func (s *Service) handlerNames(ctx context.Context, vs []*Request) error {
-	names := map[Handler]string{}
-	for _, v := range vs {
-		if v.Handler == nil {
+// naming is a handler to name for one reader.
+type naming struct {
+	h *Handler
+	// full: the reader may see a volunteer's name unmasked (the office,
+	// a grid worker on its grid, the volunteer themself).
+	full bool
+}
+
+// handlerNames fills the names of the handlers, one lookup per handler.
+// Teams, organisations and workers go by their names. A volunteer goes
+// by the name the registry keeps (a child's is stored masked; an outside
+// volunteer's is on their own row), shown whole to the office and to
+// themself and masked (王*明) to everyone else, as requesters are; by
+// number only when no name is known.
+func (s *Service) handlerNames(ctx context.Context, ns []naming) error {
+	type known struct{ name, number string }
+	cache := map[Handler]known{}
+	for _, n := range ns {
+		h := n.h
+		if h == nil {
 			continue
 		}
-		if n, ok := names[*v.Handler]; ok {
-			v.Handler.Name = n
-			continue
+		key := Handler{Kind: h.Kind, ID: h.ID}
+		k, ok := cache[key]
+		if !ok {
+			var err error
+			if k.name, k.number, err = s.handlerName(ctx, key); err != nil {
+				return err
+			}
+			cache[key] = k
 		}
-		var q string
-		switch v.Handler.Kind {
-		case HandlerTeam:
-			q = `SELECT name FROM teams WHERE id = ?`
-		case HandlerOrganisation:
-			q = `SELECT name FROM organisations WHERE id = ?`
-		case HandlerVolunteer:
-			q = `SELECT COALESCE(NULLIF(name, ''), number) FROM volunteers WHERE id = ?`
-		case HandlerAccount:
-			q = `SELECT display_name FROM accounts WHERE id = ?`
+		switch {
+		case h.Kind != HandlerVolunteer:
+			h.Name = k.name
+		case k.name == "":
+			h.Name = k.number
+		case n.full:
+			h.Name = k.name
 		default:
-			continue
+			h.Name = MaskName(k.name)
 		}
-		key := *v.Handler
-		if err := s.db.QueryRow(ctx, q, v.Handler.ID).Scan(&v.Handler.Name); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("requests: handler name: %w", err)
-		}
-		names[key] = v.Handler.Name
 	}
 	return nil
+}
+
+// handlerName is one handler's name, and a volunteer's number.
+func (s *Service) handlerName(ctx context.Context, h Handler) (name, number string, err error) {
+	var q string
+	switch h.Kind {
+	case HandlerTeam:
+		q = `SELECT name, '' FROM teams WHERE id = ?`
+	case HandlerOrganisation:
+		q = `SELECT name, '' FROM organisations WHERE id = ?`
+	case HandlerVolunteer:
+		q = `SELECT COALESCE(NULLIF(v.name, ''), r.name, ''), v.number
+			FROM volunteers v LEFT JOIN residents r ON r.id = v.resident_id WHERE v.id = ?`
+	case HandlerAccount:
+		q = `SELECT display_name, '' FROM accounts WHERE id = ?`
+	default:
+		return "", "", nil
+	}
+	err = s.db.QueryRow(ctx, q, h.ID).Scan(&name, &number)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("requests: handler name: %w", err)
+	}
+	return name, number, nil
 }
 
 // Filter selects requests for List. CommunityID is required; zero values
@@ -405,10 +446,14 @@ func (s *Service) List(ctx context.Context, actor *accounts.Principal, f Filter)
 	if err != nil {
 		return nil, err
 	}
+	var ns []naming
 	for _, r := range rs {
-		page.Items = append(page.Items, s.view(r, rc.relationTo(r), who[r.id], false))
+		rel := rc.relationTo(r)
+		v := s.view(r, rel, who[r.id], false)
+		page.Items = append(page.Items, v)
+		ns = append(ns, naming{h: v.Handler, full: rel.office || rel.handler})
 	}
-	if err := s.handlerNames(ctx, page.Items); err != nil {
+	if err := s.handlerNames(ctx, ns); err != nil {
 		return nil, err
 	}
 	return page, nil
@@ -445,7 +490,8 @@ func (s *Service) fullView(ctx context.Context, r *row, rel relation, fullName b
 		return nil, err
 	}
 	v := s.view(r, rel, who[r.id], fullName)
-	if err := s.handlerNames(ctx, []*Request{v}); err != nil {
+	// A volunteer handling it (rel.handler) is the volunteer themself.
+	if err := s.handlerNames(ctx, []naming{{h: v.Handler, full: rel.office || rel.handler}}); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.Query(ctx, `SELECT o.id, o.number, l.kind, o.status FROM request_links l
@@ -460,7 +506,10 @@ func (s *Service) fullView(ctx context.Context, r *row, rel relation, fullName b
 		if err := rows.Scan(&l.ID, &l.Number, &l.Kind, &l.Status); err != nil {
 			return nil, fmt.Errorf("requests: links: %w", err)
 		}
-		v.Links = append(v.Links, l)
+		// The street sees the escalated request alone, not its neighbours.
+		if !rel.street {
+			v.Links = append(v.Links, l)
+		}
 	}
 	return v, rows.Err()
 }

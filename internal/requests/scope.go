@@ -23,6 +23,10 @@ type reach struct {
 	teams      []int64 // teams the actor leads
 	orgs       []int64 // partner organisations the actor works for
 	volunteers []int64 // the actor's own volunteer rows
+	// street: a street supervisor over the community's street. It sees
+	// the community's figures (counts only) and, read-only, a request
+	// escalated to the street; nothing else of the community.
+	street bool
 }
 
 // memberOf reports whether p holds any grant in community cid (or is the
@@ -45,8 +49,9 @@ func memberOf(p *accounts.Principal, cid int64) bool {
 // reachOf works out p's reach in community cid.
 func (s *Service) reachOf(ctx context.Context, p *accounts.Principal, cid int64) (reach, error) {
 	r := reach{cid: cid}
-	if !memberOf(p, cid) {
-		return r, nil
+	var err error
+	if r.street, err = s.supervises(ctx, p, cid); err != nil || !memberOf(p, cid) {
+		return r, err
 	}
 	if p.System {
 		r.office, r.intake = true, true
@@ -148,6 +153,9 @@ func (r reach) condition() (string, []any) {
 // on. read is false when the request is outside the actor's reach.
 type relation struct {
 	read, office, handler, requester bool
+	// street: read only because the request reached the street level of
+	// escalation and the actor supervises the street (find sets it).
+	street bool
 }
 
 func (r reach) relationTo(q *row) relation {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/linli/linli/internal/accounts"
@@ -34,7 +35,7 @@ type Event struct {
 // Timeline lists request id's events in order, for anyone who may read
 // the request.
 func (s *Service) Timeline(ctx context.Context, actor *accounts.Principal, id int64) ([]Event, error) {
-	r, _, _, err := s.find(ctx, actor, id)
+	r, rc, rel, err := s.find(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +91,18 @@ func (s *Service) Timeline(ctx context.Context, actor *accounts.Principal, id in
 			out[i].Attachments = append(out[i].Attachments, p.ID)
 			out[i].Photos = append(out[i].Photos, p)
 		}
+	}
+	// Each dispatch names its handler, as the request names its current
+	// one: a volunteer whole to the office and to themself only.
+	var ns []naming
+	for _, e := range out {
+		if e.Handler != nil {
+			own := e.Handler.Kind == HandlerVolunteer && slices.Contains(rc.volunteers, e.Handler.ID)
+			ns = append(ns, naming{h: e.Handler, full: rel.office || own})
+		}
+	}
+	if err := s.handlerNames(ctx, ns); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -173,6 +173,11 @@ func age(lang string, now, t time.Time) string {
 // requestQueue is /requests: the worker's queue, a handler's inbox or a
 // resident's own requests, by the actor's role.
 func (w *Web) requestQueue(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	if streetOnly(p) {
+		// The street has no queue: its view of requests is their figures.
+		http.Redirect(rw, r, "/requests/metrics", http.StatusSeeOther)
+		return nil
+	}
 	cid, err := homeCommunity(p)
 	if err != nil {
 		return err
@@ -596,7 +601,11 @@ func (w *Web) renderRequest(rw http.ResponseWriter, r *http.Request, p *accounts
 		ev := eventView{Event: e}
 		if e.Handler != nil {
 			ev.Handler = i18n.T(lang, "request.handler_kind."+string(e.Handler.Kind), nil)
-			if n := names[requests.Handler{Kind: e.Handler.Kind, ID: e.Handler.ID}]; n != "" {
+			n := e.Handler.Name // the service names it, a volunteer masked as the reader must see it
+			if n == "" {
+				n = names[requests.Handler{Kind: e.Handler.Kind, ID: e.Handler.ID}]
+			}
+			if n != "" {
 				ev.Handler = n + "（" + ev.Handler + "）"
 			}
 		}
@@ -772,6 +781,7 @@ type metricsRow struct {
 
 type metricsData struct {
 	From, To                    string
+	Community                   string // the street's view: whose figures
 	Overall                     metricsRow
 	OverallRows                 []metricsRow // the one row, for the table's template
 	Categories, Handlers, Grids []metricsRow
@@ -794,8 +804,12 @@ func rowOf(name string, r requests.Rates) metricsRow {
 }
 
 // requestMetrics is /requests/metrics: the twelve months' figures, from
-// the timelines, with their definitions on the page.
+// the timelines, with their definitions on the page. A street supervisor
+// gets its street's communities (requests_street.go).
 func (w *Web) requestMetrics(rw http.ResponseWriter, r *http.Request, p *accounts.Principal) error {
+	if streetOnly(p) {
+		return w.streetRequestMetrics(rw, r, p)
+	}
 	cid, err := homeCommunity(p)
 	if err != nil {
 		return err
@@ -804,15 +818,27 @@ func (w *Web) requestMetrics(rw http.ResponseWriter, r *http.Request, p *account
 	if err != nil {
 		return err
 	}
+	return w.renderMetrics(rw, r, p, m, "")
+}
+
+// renderMetrics draws one community's figures; community names it when
+// the reader oversees several.
+func (w *Web) renderMetrics(rw http.ResponseWriter, r *http.Request, p *accounts.Principal, m *requests.Metrics, community string) error {
 	lang := httpx.Lang(r, p)
 	d := metricsData{From: m.From.In(clock.Shanghai).Format("2006-01-02"), To: m.To.In(clock.Shanghai).Format("2006-01-02"),
-		Overall: rowOf(i18n.T(lang, "reqpage.metrics.overall", nil), m.Overall)}
+		Overall: rowOf(i18n.T(lang, "reqpage.metrics.overall", nil), m.Overall), Community: community}
 	d.OverallRows = []metricsRow{d.Overall}
 	for _, g := range m.ByCategory {
 		d.Categories = append(d.Categories, rowOf(g.Name, g.Rates))
 	}
 	for _, g := range m.ByHandler {
-		d.Handlers = append(d.Handlers, rowOf(g.Name+"（"+i18n.T(lang, "request.handler_kind."+g.Kind, nil)+"）", g.Rates))
+		kind := i18n.T(lang, "request.handler_kind."+g.Kind, nil)
+		if g.ID == 0 && g.Name == "" {
+			// The street's view: every volunteer (or worker) in one row.
+			d.Handlers = append(d.Handlers, rowOf(i18n.T(lang, "reqpage.metrics.all_of_kind", map[string]any{"kind": kind}), g.Rates))
+			continue
+		}
+		d.Handlers = append(d.Handlers, rowOf(g.Name+"（"+kind+"）", g.Rates))
 	}
 	for _, g := range m.ByGrid {
 		d.Grids = append(d.Grids, rowOf(g.Name, g.Rates))

@@ -72,7 +72,7 @@ func TestRequestPageSuggestsVolunteers(t *testing.T) {
 			}
 			_, _, page := w.do("GET", loc, nil, nil)
 			// The demo's volunteers: the skilled ones for a repair first.
-			number := match(t, "suggestion", `id="suggestions"><li>[^<]+? <small class="mono muted">([^<]+)</small>`, page)
+			name := match(t, "suggestion", `id="suggestions"><li>([^<]+?) <small class="mono muted">[^<]+</small>`, page)
 			vid := match(t, "suggestion", `id="dispatch-suggested-(\d+)"`, page)
 			if !strings.Contains(page, "推荐志愿者") || !strings.Contains(page, "技能对口") || !strings.Contains(page, `<option value="rule">`) {
 				t.Fatalf("the dispatch form without its suggestions, their reasons or the routing option")
@@ -82,9 +82,10 @@ func TestRequestPageSuggestsVolunteers(t *testing.T) {
 				t.Fatalf("dispatch to the suggested volunteer: %d %s", st, body)
 			}
 			_, _, page = w.do("GET", loc, nil, nil)
-			if !strings.Contains(page, `id="handler">`+number) {
+			// Named as the suggestion named them, no longer by number.
+			if !strings.Contains(page, `id="handler">`+name+"（志愿者）") {
 				i := strings.Index(page, `id="handler"`)
-				t.Fatalf("the request is not with the suggested volunteer %q: %q", number, page[max(0, i):min(len(page), i+80)])
+				t.Fatalf("the request is not with the suggested volunteer %q: %q", name, page[max(0, i):min(len(page), i+80)])
 			}
 		})
 	}
