@@ -9,6 +9,7 @@ import (
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/clock"
 )
 
 // The street supervisor (街道) oversees the communities of a street: it is
@@ -153,4 +154,59 @@ func SupervisedStreet(p *accounts.Principal) int64 {
 		}
 	}
 	return 0
+}
+
+// Escalated is a request escalated to the street, as its supervisor's
+// list shows it: where, what kind, how far along, and when it reached
+// the street. No one is named, and no description is shown here.
+type Escalated struct {
+	ID          int64     `json:"id"`
+	Number      string    `json:"number"`
+	CommunityID int64     `json:"community_id"`
+	Community   string    `json:"community"`
+	Category    string    `json:"category"`
+	Status      Status    `json:"status"`
+	Deadline    string    `json:"deadline"` // dispatch, sign or feedback: the limit that was missed
+	EscalatedAt time.Time `json:"escalated_at"`
+}
+
+// StreetEscalations lists the requests of street streetID's communities
+// escalated to the street, the latest first (at most 200), each once: the
+// supervisor's work list, which the notifications link into one by one.
+// Anyone but the street's supervisor finds no such street.
+func (s *Service) StreetEscalations(ctx context.Context, actor *accounts.Principal, streetID int64, lang string) ([]Escalated, error) {
+	if !supervisorOf(actor, streetID) {
+		return nil, apperr.NotFoundErr()
+	}
+	name := "k.name_zh"
+	if lang == "en" {
+		name = "k.name_en"
+	}
+	rows, err := s.db.Query(ctx, `SELECT q.id, q.number, c.id, c.name, `+name+`, q.status, e.deadline, e.at
+		FROM (SELECT request_id, max(at) AS last FROM request_escalations WHERE level = ? GROUP BY request_id) x
+		JOIN request_escalations e ON e.request_id = x.request_id AND e.level = ? AND e.at = x.last
+		JOIN requests q ON q.id = e.request_id
+		JOIN communities c ON c.id = q.community_id
+		JOIN request_categories k ON k.id = q.category_id
+		WHERE c.street_id = ?
+		ORDER BY e.at DESC, q.id DESC LIMIT 200`, LevelStreet, LevelStreet, streetID)
+	if err != nil {
+		return nil, fmt.Errorf("requests: street %d escalations: %w", streetID, err)
+	}
+	defer rows.Close()
+	out := []Escalated{}
+	seen := map[int64]bool{}
+	for rows.Next() {
+		var e Escalated
+		if err := rows.Scan(&e.ID, &e.Number, &e.CommunityID, &e.Community, &e.Category, &e.Status, &e.Deadline, &e.EscalatedAt); err != nil {
+			return nil, fmt.Errorf("requests: street %d escalations: %w", streetID, err)
+		}
+		if seen[e.ID] { // two deadlines missed at the same instant
+			continue
+		}
+		seen[e.ID] = true
+		e.EscalatedAt = e.EscalatedAt.In(clock.Shanghai)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

@@ -30,6 +30,7 @@ type streetMetricsData struct {
 	From, To    string
 	Communities []streetRow
 	Street      streetRow
+	Escalated   []requests.Escalated // the street's work list
 }
 
 // streetRequestMetrics is /requests/metrics for a street supervisor: each
@@ -70,5 +71,8 @@ func (w *Web) streetRequestMetrics(rw http.ResponseWriter, r *http.Request, p *a
 		return err
 	}
 	d.Street = streetRow{Row: rowOf(i18n.T(lang, "reqpage.metrics.street_total", map[string]any{"street": st.Name}), m.Overall)}
+	if d.Escalated, err = w.Requests.StreetEscalations(ctx, p, street, lang); err != nil {
+		return err
+	}
 	return w.render(rw, http.StatusOK, "request_metrics_street", w.view(rw, r, p, "requests", "reqpage.metrics", d))
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
 	"github.com/linli/linli/internal/requests"
 	"github.com/linli/linli/internal/testkit/server"
 )
@@ -78,6 +80,27 @@ func TestStreetRequestPages(t *testing.T) {
 			}
 			if st, _, _ := b.do("GET", fmt.Sprintf("/requests/%d", down), nil, nil); st != 404 {
 				t.Errorf("a request not escalated: %d, want 404", st)
+			}
+			// The street's work list: every request escalated to it, linked;
+			// none other; and nobody else's to read.
+			st, _, body = b.do("GET", "/requests/metrics", nil, nil)
+			expect(t, "the street's work list", st, 200, body, `id="street-escalated"`,
+				fmt.Sprintf(`id="street-escalated-%d"`, up), fmt.Sprintf(`href="/requests/%d"`, up), r.Number)
+			if strings.Contains(body, fmt.Sprintf(`id="street-escalated-%d"`, down)) {
+				t.Error("the work list shows a request not escalated to the street")
+			}
+			var escalated int
+			if err := s.DB.QueryRow(ctx, `SELECT count(DISTINCT e.request_id) FROM request_escalations e JOIN requests q ON q.id = e.request_id
+				JOIN communities c ON c.id = q.community_id WHERE e.level = 3 AND c.street_id = ?`, sid).Scan(&escalated); err != nil {
+				t.Fatal(err)
+			}
+			list, err := s.Requests.StreetEscalations(ctx, consoleP(), sid, "zh-CN")
+			if err != nil || len(list) != min(escalated, 200) || strings.Count(body, `id="street-escalated-`) != len(list) {
+				t.Errorf("work list: %d rows (%v), %d on the page, %d escalated", len(list), err, strings.Count(body, `id="street-escalated-`), escalated)
+			}
+			admin := &accounts.Principal{AccountID: 1, Grants: []accounts.Grant{{Role: accounts.Admin, CommunityID: cid}}}
+			if _, err := s.Requests.StreetEscalations(ctx, admin, sid, "zh-CN"); !apperr.Is(err, apperr.NotFound) {
+				t.Errorf("a community's admin reads the street's list: %v", err)
 			}
 		})
 	}
