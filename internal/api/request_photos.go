@@ -1,8 +1,10 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 
 	"github.com/linli/linli/internal/accounts"
@@ -118,4 +120,53 @@ func (a *API) requestPhoto(w http.ResponseWriter, r *http.Request, p *accounts.P
 	defer f.Close()
 	httpx.ServeJPEG(w, r, f, at, true)
 	return nil
+}
+
+// decodeStep reads a step's body: JSON, or, to carry photos with the
+// step (a result with the repaired pipe, a callback with the ceiling
+// still wet), multipart/form-data with the same JSON in a part named
+// "step" and each photo in a part named "photo". The photos then belong
+// to the step's own event on the timeline, as they do from the pages.
+func decodeStep(w http.ResponseWriter, r *http.Request, st *requests.Step) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		// The route takes a photo's size; JSON alone keeps the usual cap.
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		return httpx.DecodeOptionalJSON(r, st)
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return apperr.Wrap(err, apperr.Malformed, "photo.multipart")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return uploadError(err)
+		}
+		switch part.FormName() {
+		case "step":
+			dec := json.NewDecoder(io.LimitReader(part, 64<<10))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(st); err != nil {
+				part.Close()
+				return apperr.Wrap(err, apperr.Malformed, "error.malformed_json")
+			}
+		case "photo":
+			if len(st.Photos) == requests.MaxPhotos {
+				part.Close()
+				return apperr.New(apperr.Invalid, "error.invalid").Field("photo", "request.photo.many", map[string]any{"max": requests.MaxPhotos})
+			}
+			data, err := photos.ReadUpload(part)
+			if err != nil {
+				part.Close()
+				return uploadError(err)
+			}
+			if len(data) > 0 {
+				st.Photos = append(st.Photos, data)
+			}
+		}
+		part.Close()
+	}
 }

@@ -179,6 +179,58 @@ func requestPhotosThroughTheAPI(t *testing.T, s *server.Server) {
 			t.Errorf("%s wrote: %s, was %s", c.name, got, before)
 		}
 	}
+	// A step carries its photo (multipart: the step's JSON and a photo),
+	// which then sits on the step's own event; a bad photo refuses the
+	// whole step, and a malformed step part is refused before anything.
+	stepWith := func(token, action, step string, data []byte, name string) (int, []byte) {
+		t.Helper()
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("step", step)
+		fw, _ := mw.CreateFormFile("photo", name)
+		fw.Write(data)
+		mw.Close()
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/requests/%d/%s", s.URL, id, action), &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for _, c := range []struct {
+		name, step string
+		data       []byte
+		want       int
+	}{
+		{"an SVG with the step", `{"note":"已受理"}`, svg, 415},
+		{"a malformed step", `{"note":`, jpg, 400},
+		{"an unknown field", `{"notes":"已受理"}`, jpg, 400},
+	} {
+		if st, b := stepWith(worker, "accept", c.step, c.data, "a.jpg"); st != c.want {
+			t.Errorf("%s: %d %s, want %d", c.name, st, b, c.want)
+		}
+		if got := written(); got != before {
+			t.Errorf("%s wrote: %s, was %s", c.name, got, before)
+		}
+	}
+	if st, b := stepWith(worker, "accept", `{"note":"已受理，照片存档"}`, up, "IMG_0002.JPG"); st != 200 {
+		t.Fatalf("accept with a photo: %d %s", st, b)
+	}
+	st, b = s.Do(t, "GET", fmt.Sprintf("/api/v1/requests/%d/timeline", id), worker, nil)
+	if st != 200 || json.Unmarshal(b, &tl) != nil {
+		t.Fatalf("timeline: %d %s", st, b)
+	}
+	if e := tl.Items[len(tl.Items)-1]; e.Action != requests.ActAccept || e.Note != "已受理，照片存档" || len(e.Photos) != 1 {
+		t.Errorf("the accept event: %+v", e)
+	} else if st, _, data := get(resident, e.Photos[0].URL); st != 200 || phototest.HasEXIF(data) {
+		t.Errorf("the step's photo: %d, EXIF %v", st, phototest.HasEXIF(data))
+	}
+	before = written()
+
 	// A rejected request takes no more photos.
 	if st, b := s.Do(t, "POST", fmt.Sprintf("/api/v1/requests/%d/reject", other), worker, map[string]any{"reason": "重复登记"}); st != 200 {
 		t.Fatalf("reject: %d %s", st, b)

@@ -226,7 +226,7 @@ func (a *API) requestStep(action requests.Action) func(http.ResponseWriter, *htt
 			return err
 		}
 		var st requests.Step
-		if err := httpx.DecodeOptionalJSON(r, &st); err != nil {
+		if err := decodeStep(w, r, &st); err != nil {
 			return err
 		}
 		st.Action = action

@@ -235,6 +235,10 @@ func uploadLimits() map[string]int64 {
 	for _, p := range web.PhotoPaths {
 		m[p] = web.MaxPhotoBody
 	}
+	// A step through the API may carry a photo (multipart).
+	for _, st := range requests.StepRoutes {
+		m["/api/v1/requests/*/"+st.Path] = api.MaxRequestPhotoBody
+	}
 	return m
 }
 

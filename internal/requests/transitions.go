@@ -33,8 +33,9 @@ type Step struct {
 	// extension is approved (deadlines.go); 0 keeps Until's date.
 	Days int `json:"days,omitempty"`
 	// Photos are uploads as received, kept with this step's event
-	// (photos.go); the web's step forms send them, the API adds photos
-	// by POST .../photos.
+	// (photos.go); the web's step forms send them, as does the API's
+	// step endpoint when its body is multipart (a "step" part with the
+	// JSON, "photo" parts).
 	Photos [][]byte `json:"-"`
 }
 
