@@ -27,7 +27,8 @@ import (
 // With LINLI_TEST_DATABASE_URL set, PostgreSQL runs too. Skipped
 // without the variable: filling a million rows is not a unit test.
 // LINLI_BENCH_ONLY=sqlite (or postgres) runs one engine;
-// LINLI_BENCH_ROUNDS sets the timed rounds per URL (default 200).
+// LINLI_BENCH_ROUNDS sets the timed rounds per URL (default 200);
+// LINLI_BENCH_MATCH keeps only the URLs containing it.
 func TestOpen311Scale(t *testing.T) {
 	rows, _ := strconv.Atoi(os.Getenv("LINLI_BENCH_OPEN311_ROWS"))
 	if rows <= 0 {
@@ -72,6 +73,9 @@ func TestOpen311Scale(t *testing.T) {
 				{"token", "/api/v1/requests?overdue=true"},
 				{"token", "/api/v1/requests?status=closed&page=100"},
 			} {
+				if m := os.Getenv("LINLI_BENCH_MATCH"); m != "" && !strings.Contains(u.path, m) {
+					continue
+				}
 				var ds []time.Duration
 				var body []byte
 				for i := 0; i < rounds+10; i++ {
