@@ -28,7 +28,9 @@ import (
 // without the variable: filling a million rows is not a unit test.
 // LINLI_BENCH_ONLY=sqlite (or postgres) runs one engine;
 // LINLI_BENCH_ROUNDS sets the timed rounds per URL (default 200);
-// LINLI_BENCH_MATCH keeps only the URLs containing it.
+// LINLI_BENCH_MATCH keeps only the URLs containing it;
+// LINLI_BENCH_EXPLAIN=1 logs the plans of the queues' main statements
+// (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
 func TestOpen311Scale(t *testing.T) {
 	rows, _ := strconv.Atoi(os.Getenv("LINLI_BENCH_OPEN311_ROWS"))
 	if rows <= 0 {
@@ -51,6 +53,9 @@ func TestOpen311Scale(t *testing.T) {
 			as := map[string]*http.Client{"": http.DefaultClient}
 			for _, who := range []string{"worker", "grid", "partner"} {
 				as[who] = webLogin(t, s, who)
+			}
+			if os.Getenv("LINLI_BENCH_EXPLAIN") != "" {
+				explain(t, s)
 			}
 			token := s.Login(t, "worker")
 			for _, u := range []struct{ who, path string }{
@@ -256,5 +261,77 @@ func fillRequests(t *testing.T, s *server.Server, n int) {
 		}
 	} else if _, err := s.DB.Exec(ctx, `ANALYZE`); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// explain logs the plans of the statements the slow URLs ran before
+// migration 0022, written out with the arguments the pages use.
+func explain(t *testing.T, s *server.Server) {
+	t.Helper()
+	ctx := t.Context()
+	var cid, org, partner, worker, grid, gridAcc int64
+	if err := s.DB.QueryRow(ctx, `SELECT id FROM communities WHERE code = 'jsl'`).Scan(&cid); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.QueryRow(ctx, `SELECT g.organisation_id, a.id FROM grants g JOIN accounts a ON a.id = g.account_id
+		WHERE a.username = 'partner' AND g.organisation_id IS NOT NULL`).Scan(&org, &partner); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.QueryRow(ctx, `SELECT a.id, g.grid_id FROM grants g JOIN accounts a ON a.id = g.account_id
+		WHERE a.username = 'grid' AND g.grid_id IS NOT NULL`).Scan(&gridAcc, &grid); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.QueryRow(ctx, `SELECT id FROM accounts WHERE username = 'worker'`).Scan(&worker); err != nil {
+		t.Fatal(err)
+	}
+	open := `q.status IN ('submitted','accepted','dispatched','returned','in_progress','extension_requested','result_submitted','awaiting_callback')`
+	now := s.Clock.Now().UTC()
+	for _, e := range []struct {
+		what, q string
+		args    []any
+	}{
+		{"open tab, page 500", `SELECT q.id FROM requests q WHERE q.community_id = ? AND ` + open +
+			` ORDER BY q.created_at DESC, q.id DESC LIMIT 30 OFFSET 14970`, []any{cid}},
+		{"closed tab total", `SELECT CAST(COALESCE(sum(n), 0) AS BIGINT) FROM request_counts WHERE community_id = ? AND status IN ('closed','rejected','merged')`, []any{cid}},
+		{"overdue total", `SELECT count(*) FROM requests q WHERE q.community_id = ? AND ` + open + ` AND ((q.dispatch_due < ? AND q.status IN ('submitted','accepted','returned'))
+			OR (q.sign_due < ? AND q.status IN ('dispatched')) OR (q.feedback_due < ? AND q.status IN ('accepted','returned','dispatched','in_progress','extension_requested')))`, []any{cid, now, now, now}},
+		{"mine total", `SELECT count(*) FROM requests q WHERE q.community_id = ? AND ` + open + ` AND q.handler_kind = 'account' AND q.handler_id = ?`, []any{cid, worker}},
+		{"grid total", `SELECT count(*) FROM requests q WHERE q.community_id = ? AND (q.grid_id IN (?) OR (q.handler_kind = 'account' AND q.handler_id IN (?))
+			OR q.created_by = ? OR q.requester_account_id = ?) AND ` + open + ` AND q.grid_id = ?`, []any{cid, grid, gridAcc, gridAcc, gridAcc, grid}},
+		{"grid page", `SELECT q.id FROM requests q WHERE q.community_id = ? AND (q.grid_id IN (?) OR (q.handler_kind = 'account' AND q.handler_id IN (?))
+			OR q.created_by = ? OR q.requester_account_id = ?) AND ` + open + ` AND q.grid_id = ? ORDER BY q.created_at DESC, q.id DESC LIMIT 30`, []any{cid, grid, gridAcc, gridAcc, gridAcc, grid}},
+		{"partner's open page", `SELECT q.id FROM requests q WHERE q.community_id = ? AND ((q.handler_kind = 'organisation' AND q.handler_id IN (?))
+			OR (q.handler_kind = 'account' AND q.handler_id IN (?)) OR q.created_by = ? OR q.requester_account_id = ?) AND ` + open +
+			` ORDER BY q.created_at DESC, q.id DESC LIMIT 30`, []any{cid, org, partner, partner, partner}},
+		{"building view", `SELECT q.building_id, count(*) FROM requests q WHERE q.community_id = ? AND q.building_id IS NOT NULL AND ` + open + ` GROUP BY q.building_id`, []any{cid}},
+		{"partner's open total", `SELECT count(*) FROM requests q WHERE q.community_id = ? AND ((q.handler_kind = 'organisation' AND q.handler_id IN (?))
+			OR (q.handler_kind = 'account' AND q.handler_id IN (?)) OR q.created_by = ? OR q.requester_account_id = ?) AND ` + open, []any{cid, org, partner, partner, partner}},
+		{"Open311 list", `SELECT q.number, q.status, q.description, q.created_at FROM requests q WHERE q.community_id = ?
+			AND q.category_id IN (SELECT id FROM request_categories WHERE community_id = ? AND public = ?) AND q.created_at >= ? AND q.created_at < ?
+			ORDER BY q.created_at DESC, q.id DESC LIMIT 1000`, []any{cid, cid, true, now.Add(-90 * 24 * time.Hour), now}},
+	} {
+		q := "EXPLAIN QUERY PLAN " + e.q
+		if s.DB.Dialect() == db.Postgres {
+			q = "EXPLAIN (ANALYZE, BUFFERS) " + e.q
+		}
+		rs, err := s.DB.Query(ctx, q, e.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", e.what, err)
+		}
+		cols, _ := rs.Columns()
+		var plan []string
+		for rs.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rs.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		}
+		rs.Close()
+		t.Logf("plan, %s:\n    %s", e.what, strings.Join(plan, "\n    "))
 	}
 }

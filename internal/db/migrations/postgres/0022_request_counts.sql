@@ -52,3 +52,17 @@ CREATE TRIGGER request_counts_keep AFTER INSERT OR DELETE OR UPDATE OF community
 -- its prefix.
 DROP INDEX requests_created;
 CREATE INDEX requests_recent ON requests(community_id, created_at, id, status, category_id);
+
+-- The open queue's filters, all in one index led by the status: the
+-- building view's counts, the overdue tab (its three dues), a grid, a
+-- handler, and the reach of a partner, a leader or a resident (who
+-- registered or asked) are counted from the index alone, over the open
+-- requests only, however many closed ones the community holds; with
+-- created_at last, a page of them is sorted from the index alone too.
+CREATE INDEX requests_queue ON requests(community_id, status, grid_id, building_id, handler_kind, handler_id,
+    created_by, requester_account_id, resident_id, dispatch_due, sign_due, feedback_due, created_at);
+
+-- A handler's requests ("mine", a team's), counted without reading the
+-- rows for their community.
+DROP INDEX requests_handler;
+CREATE INDEX requests_handler ON requests(handler_kind, handler_id, status, community_id);
