@@ -50,7 +50,7 @@ CREATE INDEX requests_recent ON requests(community_id, created_at, id, status, c
 CREATE INDEX requests_queue ON requests(community_id, status, grid_id, building_id, handler_kind, handler_id,
     created_by, requester_account_id, resident_id, dispatch_due, sign_due, feedback_due, created_at);
 
--- A handler's requests ("mine", a team's), counted without reading the
--- rows for their community.
+-- A handler's requests ("mine", a team's), counted and sorted for a
+-- page without reading the rows.
 DROP INDEX requests_handler;
-CREATE INDEX requests_handler ON requests(handler_kind, handler_id, status, community_id);
+CREATE INDEX requests_handler ON requests(handler_kind, handler_id, status, community_id, created_at);
