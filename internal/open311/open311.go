@@ -15,6 +15,7 @@
 package open311
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -554,7 +555,24 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request, _ *account
 	for _, p := range rows {
 		out = append(out, s.doc(lang, p))
 	}
-	return writeList(w, r, http.StatusOK, out)
+	return writeDocs(w, r, out)
+}
+
+// writeDocs answers a list of requests, encoded directly (encode.go).
+func writeDocs(w http.ResponseWriter, r *http.Request, docs []requestDoc) error {
+	var buf bytes.Buffer
+	buf.Grow(512 * (len(docs) + 1))
+	appendDocs(&buf, format(r), docs)
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	if format(r) == "json" {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	} else {
+		h.Set("Content-Type", "text/xml; charset=utf-8")
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, _ *accounts.Principal) error {
@@ -575,7 +593,7 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, _ *accounts.
 		// public side knows.
 		return apperr.New(apperr.NotFound, "open311.request.unknown").With(map[string]any{"id": id})
 	}
-	return writeList(w, r, http.StatusOK, []requestDoc{s.doc(httpx.Lang(r, nil), rows[0])})
+	return writeDocs(w, r, []requestDoc{s.doc(httpx.Lang(r, nil), rows[0])})
 }
 
 type tokenDoc struct {

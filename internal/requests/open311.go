@@ -259,10 +259,12 @@ func (s *Service) PublicRequests(ctx context.Context, cid int64, f PublicFilter)
 	if err != nil {
 		return nil, err
 	}
+	byID := make(map[int64]*Category, len(cats))
 	var ids []any
-	for _, c := range cats {
+	for i, c := range cats {
 		if len(f.Numbers) > 0 || len(f.Codes) == 0 || slices.Contains(f.Codes, c.Code) {
 			ids = append(ids, c.ID)
+			byID[c.ID] = &cats[i]
 		}
 	}
 	if len(ids) == 0 {
@@ -293,32 +295,37 @@ func (s *Service) PublicRequests(ctx context.Context, cid int64, f PublicFilter)
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	rows, err := s.db.Query(ctx, `SELECT q.number, q.status, c.code, c.name_zh, c.name_en, q.description,
-		COALESCE(q.building_id, 0), CASE WHEN b.id IS NOT NULL THEN e.name || b.number || '号楼' ELSE '' END,
-		q.address, q.lat, q.lng, q.created_at, q.updated_at, q.closed_at, q.close_due, COALESCE(o.name, ''),
-		q.contact_name, COALESCE(q.resident_id, 0)
-		FROM requests q JOIN request_categories c ON c.id = q.category_id
-		LEFT JOIN buildings b ON b.id = q.building_id LEFT JOIN estates e ON e.id = b.estate_id
-		LEFT JOIN organisations o ON q.handler_kind = 'organisation' AND o.id = q.handler_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY q.created_at DESC, q.id DESC LIMIT ?`, append(args, limit)...)
+	// Only the request's own columns: a list of 1,000 names few
+	// categories, buildings and partners, which are looked up once each
+	// below rather than joined on every row.
+	rows, err := s.db.Query(ctx, `SELECT q.number, q.status, q.category_id, q.description, COALESCE(q.building_id, 0),
+		q.address, q.lat, q.lng, q.created_at, q.updated_at, q.closed_at, q.close_due,
+		CASE WHEN q.handler_kind = 'organisation' THEN q.handler_id ELSE 0 END, q.contact_name, COALESCE(q.resident_id, 0)
+		FROM requests q WHERE `+strings.Join(where, " AND ")+` ORDER BY q.created_at DESC, q.id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("requests: public list: %w", err)
 	}
 	defer rows.Close()
-	out := []PublicRequest{}
+	out := make([]PublicRequest, 0, min(limit, 64))
 	contacts := []string{}
 	residents := []int64{}
+	agencies := []int64{}
 	for rows.Next() {
 		var p PublicRequest
 		var st, contact string
-		var resident int64
+		var resident, category, agency int64
 		var lat, lng sql.NullFloat64
 		var closed, due sql.NullTime
-		if err := rows.Scan(&p.Number, &st, &p.CategoryCode, &p.NameZH, &p.NameEN, &p.Description, &p.BuildingID, &p.Building,
-			&p.Address, &lat, &lng, &p.CreatedAt, &p.UpdatedAt, &closed, &due, &p.Agency, &contact, &resident); err != nil {
+		if err := rows.Scan(&p.Number, &st, &category, &p.Description, &p.BuildingID,
+			&p.Address, &lat, &lng, &p.CreatedAt, &p.UpdatedAt, &closed, &due, &agency, &contact, &resident); err != nil {
 			return nil, fmt.Errorf("requests: public list: %w", err)
 		}
-		contacts, residents = append(contacts, contact), append(residents, resident)
+		c := byID[category]
+		if c == nil { // the query asked for these categories only
+			return nil, fmt.Errorf("requests: public list: category %d not asked for", category)
+		}
+		p.CategoryCode, p.NameZH, p.NameEN = c.Code, c.NameZH, c.NameEN
+		contacts, residents, agencies = append(contacts, contact), append(residents, resident), append(agencies, agency)
 		p.Status = Status(st)
 		if lat.Valid && lng.Valid {
 			p.Lat, p.Lng = &lat.Float64, &lng.Float64
@@ -330,6 +337,9 @@ func (s *Service) PublicRequests(ctx context.Context, cid int64, f PublicFilter)
 		return nil, fmt.Errorf("requests: public list: %w", err)
 	}
 	rows.Close()
+	if err := s.publicNames(ctx, out, agencies); err != nil {
+		return nil, err
+	}
 	// People write their own name into what they say ("王小明说…"): the
 	// requester's name comes out of the public description too.
 	var rids []int64
@@ -352,6 +362,62 @@ func (s *Service) PublicRequests(ctx context.Context, cid int64, f PublicFilter)
 		}
 	}
 	return out, nil
+}
+
+// publicNames fills the buildings' names (estate and number) and the
+// agencies' (partner organisations') names of out, agencies[i] being
+// out[i]'s organisation or 0: one query for each kind.
+func (s *Service) publicNames(ctx context.Context, out []PublicRequest, agencies []int64) error {
+	var bids, oids []int64
+	for i := range out {
+		if b := out[i].BuildingID; b != 0 && !slices.Contains(bids, b) {
+			bids = append(bids, b)
+		}
+		if o := agencies[i]; o != 0 && !slices.Contains(oids, o) {
+			oids = append(oids, o)
+		}
+	}
+	lookup := func(q string, ids []int64) (map[int64]string, error) {
+		names := make(map[int64]string, len(ids))
+		for start := 0; start < len(ids); start += 500 {
+			chunk := ids[start:min(start+500, len(ids))]
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			rows, err := s.db.Query(ctx, q+" IN ("+placeholders(len(chunk))+")", args...)
+			if err != nil {
+				return nil, fmt.Errorf("requests: public names: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				var n string
+				if err := rows.Scan(&id, &n); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("requests: public names: %w", err)
+				}
+				names[id] = n
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("requests: public names: %w", err)
+			}
+		}
+		return names, nil
+	}
+	buildings, err := lookup(`SELECT b.id, e.name || b.number || '号楼' FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE b.id`, bids)
+	if err != nil {
+		return err
+	}
+	orgs, err := lookup(`SELECT id, name FROM organisations WHERE id`, oids)
+	if err != nil {
+		return err
+	}
+	for i := range out {
+		out[i].Building = buildings[out[i].BuildingID]
+		out[i].Agency = orgs[agencies[i]]
+	}
+	return nil
 }
 
 // NameRedacted is what stands where the requester's name was.
