@@ -31,6 +31,12 @@ import (
 // LINLI_BENCH_MATCH keeps only the URLs containing it;
 // LINLI_BENCH_EXPLAIN=1 logs the plans of the queues' main statements
 // (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
+// LINLI_BENCH_COMMUNITIES=K spreads the rows over K communities of the
+// street, as a city database holds them: the demo community keeps 1/K of
+// them (with its buildings, grids and handlers), K-1 more communities,
+// each with its own categories, hold the rest. Unset (1), the demo
+// community holds all of them: far more open and overdue requests than
+// any one community has, the stress case.
 func TestOpen311Scale(t *testing.T) {
 	rows, _ := strconv.Atoi(os.Getenv("LINLI_BENCH_OPEN311_ROWS"))
 	if rows <= 0 {
@@ -48,8 +54,9 @@ func TestOpen311Scale(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := server.Start(t, server.Options{Postgres: pg, Registry: true})
 			start := time.Now()
-			fillRequests(t, s, rows)
-			t.Logf("%d requests written in %s", rows, time.Since(start).Round(time.Second))
+			k, _ := strconv.Atoi(os.Getenv("LINLI_BENCH_COMMUNITIES"))
+			fillCity(t, s, rows, max(k, 1))
+			t.Logf("%d requests written over %d communities in %s", rows, max(k, 1), time.Since(start).Round(time.Second))
 			as := map[string]*http.Client{"": http.DefaultClient}
 			for _, who := range []string{"worker", "grid", "partner"} {
 				as[who] = webLogin(t, s, who)
@@ -59,10 +66,10 @@ func TestOpen311Scale(t *testing.T) {
 			}
 			token := s.Login(t, "worker")
 			for _, u := range []struct{ who, path string }{
-				{"", "/open311/v2/requests.json"},
-				{"", "/open311/v2/requests.xml"},
-				{"", "/open311/v2/requests.json?status=open&service_code=heating,water"},
-				{"", "/open311/v2/requests.json?service_request_id=B-5,B-10,B-20"},
+				{"", "/open311/v2/requests.json?jurisdiction_id=jsl"},
+				{"", "/open311/v2/requests.xml?jurisdiction_id=jsl"},
+				{"", "/open311/v2/requests.json?jurisdiction_id=jsl&status=open&service_code=heating,water"},
+				{"", "/open311/v2/requests.json?jurisdiction_id=jsl&service_request_id=B-5,B-10,B-20"},
 				{"worker", "/requests?tab=open"},
 				{"worker", "/requests?tab=open&page=500"},
 				{"worker", "/requests?tab=overdue"},
@@ -172,17 +179,56 @@ func webLogin(t *testing.T, s *server.Server, who string) *http.Client {
 // defaults' shape, so old open ones are overdue.
 func fillRequests(t *testing.T, s *server.Server, n int) {
 	t.Helper()
-	ctx := t.Context()
-	var cid, org, worker, gridAcc, team int64
-	if err := s.DB.QueryRow(ctx, `SELECT id FROM communities WHERE code = 'jsl'`).Scan(&cid); err != nil {
+	var cid int64
+	if err := s.DB.QueryRow(t.Context(), `SELECT id FROM communities WHERE code = 'jsl'`).Scan(&cid); err != nil {
 		t.Fatal(err)
 	}
+	fillCommunity(t, s, cid, n, true)
+	settle(t, s)
+}
+
+// fillCity writes n requests over k communities of the demo's street:
+// the demo community's share with fillRequests' shape, and k-1 new
+// communities' shares (their own default categories; no buildings, and
+// no handlers, which the demo community's queues never read).
+func fillCity(t *testing.T, s *server.Server, n, k int) {
+	t.Helper()
+	if k <= 1 {
+		fillRequests(t, s, n)
+		return
+	}
+	ctx := t.Context()
+	var cid, street int64
+	if err := s.DB.QueryRow(ctx, `SELECT id, street_id FROM communities WHERE code = 'jsl'`).Scan(&cid, &street); err != nil {
+		t.Fatal(err)
+	}
+	fillCommunity(t, s, cid, n-(k-1)*(n/k), true)
+	for j := 1; j < k; j++ {
+		var other int64
+		if err := s.DB.QueryRow(ctx, `INSERT INTO communities (street_id, code, name, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			street, fmt.Sprintf("bench-%03d", j), fmt.Sprintf("基准社区%03d", j), s.Clock.Now()).Scan(&other); err != nil {
+			t.Fatal(err)
+		}
+		fillCommunity(t, s, other, n/k, false)
+	}
+	settle(t, s)
+}
+
+// fillCommunity writes n requests into community cid (see fillRequests);
+// placed: with the community's buildings, grids and handlers.
+func fillCommunity(t *testing.T, s *server.Server, cid int64, n int, placed bool) {
+	t.Helper()
+	ctx := t.Context()
+	var org, worker, gridAcc, team int64
 	for q, v := range map[string]*int64{
 		`SELECT g.organisation_id FROM grants g JOIN accounts a ON a.id = g.account_id WHERE a.username = 'partner' AND g.organisation_id IS NOT NULL`: &org,
 		`SELECT id FROM accounts WHERE username = 'worker'`: &worker,
 		`SELECT id FROM accounts WHERE username = 'grid'`:   &gridAcc,
 		`SELECT min(id) FROM teams WHERE community_id = ?`:  &team,
 	} {
+		if !placed {
+			break
+		}
 		var err error
 		if strings.Contains(q, "?") {
 			err = s.DB.QueryRow(ctx, q, cid).Scan(v)
@@ -218,8 +264,11 @@ func fillRequests(t *testing.T, s *server.Server, n int) {
 		return strings.Replace(out, "#", strconv.Itoa(k), 1) + " END"
 	}
 	cat := cases(`SELECT CAST(id AS TEXT) FROM request_categories WHERE community_id = ? AND parent_id IS NULL ORDER BY id`, "i % 10")
-	bld := cases(`SELECT CAST(b.id AS TEXT) FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE e.community_id = ? ORDER BY b.id`, "i % #")
-	grid := cases(`SELECT COALESCE(CAST(b.grid_id AS TEXT), 'NULL') FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE e.community_id = ? ORDER BY b.id`, "i % #")
+	bld, grid := "NULL", "NULL"
+	if placed {
+		bld = cases(`SELECT CAST(b.id AS TEXT) FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE e.community_id = ? ORDER BY b.id`, "i % #")
+		grid = cases(`SELECT COALESCE(CAST(b.grid_id AS TEXT), 'NULL') FROM buildings b JOIN estates e ON e.id = b.estate_id WHERE e.community_id = ? ORDER BY b.id`, "i % #")
+	}
 	step := int64(365 * 24 * 3600 / n)
 	if step < 1 {
 		step = 1
@@ -237,6 +286,9 @@ func fillRequests(t *testing.T, s *server.Server, n int) {
 		WHEN 3 THEN 'returned' WHEN 4 THEN 'in_progress' WHEN 5 THEN 'extension_requested' WHEN 6 THEN 'result_submitted'
 		ELSE 'awaiting_callback' END WHEN i %% 50 = 1 THEN 'rejected' ELSE 'closed' END`, open)
 	handled := fmt.Sprintf(`(NOT %s AND i %% 50 <> 1 OR %s AND (i / 3) %% 8 IN (2, 4, 5, 6, 7))`, open, open)
+	if !placed {
+		handled = "FALSE"
+	}
 	hkind := fmt.Sprintf(`CASE WHEN %s THEN CASE (i / 24) %% 4 WHEN 0 THEN 'organisation' WHEN 1 THEN 'account' WHEN 2 THEN 'team' ELSE 'account' END END`, handled)
 	hid := fmt.Sprintf(`CASE WHEN %s THEN CASE (i / 24) %% 4 WHEN 0 THEN %d WHEN 1 THEN %d WHEN 2 THEN %d ELSE %d END END`, handled, org, worker, team, gridAcc)
 	closed := fmt.Sprintf(`CASE WHEN NOT %s THEN %s END`, open, at(3*24*3600))
@@ -253,6 +305,12 @@ func fillRequests(t *testing.T, s *server.Server, n int) {
 	if _, err := s.DB.Exec(ctx, q); err != nil {
 		t.Fatalf("fill: %v", err)
 	}
+}
+
+// settle gives the planner its statistics once the rows are in.
+func settle(t *testing.T, s *server.Server) {
+	t.Helper()
+	ctx := t.Context()
 	if s.DB.Dialect() == db.Postgres {
 		// VACUUM sets the visibility map, so counts can read the index
 		// alone, as they would on a database that lived a year.
