@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"math"
 	"math/rand/v2"
 )
 
@@ -269,21 +270,25 @@ func drawFixture(img *image.RGBA, rnd *rand.Rand) {
 		fill(img, cx-150, cy-8, cx-130, cy+8, color.RGBA{60, 60, 56, 255}) // a loose wire's end
 	default: // the pane
 		gradient(img, 0, h, color.RGBA{150, 190, 230, 255}, color.RGBA{200, 220, 236, 255})
+		ox, oy := w/4+rnd.IntN(60), h/2+rnd.IntN(80)-40
+		for i := 0; i < 7; i++ { // cracks running out from where it was hit, each its own way
+			a := float64(i)*2*math.Pi/7 + rnd.Float64()*0.6
+			x, y := ox, oy
+			for j := 0; j < 5; j++ {
+				a += rnd.Float64()*0.6 - 0.3
+				l := 20 + rnd.Float64()*25
+				nx, ny := x+int(l*math.Cos(a)), y+int(l*math.Sin(a))
+				line(img, x, y, nx, ny, 1, color.RGBA{250, 252, 255, 255})
+				x, y = nx, ny
+			}
+		}
+		disc(img, ox, oy, 6, color.RGBA{250, 252, 255, 255})
+		// The frame last, so the cracks stop at the pane's edge.
 		frame := color.RGBA{240, 240, 236, 255}
 		fill(img, 0, 0, w, 30, frame)
 		fill(img, 0, h-30, w, h, frame)
 		fill(img, 0, 0, 30, h, frame)
 		fill(img, w-30, 0, w, h, frame)
 		fill(img, w/2-12, 0, w/2+12, h, frame)
-		ox, oy := w/4+rnd.IntN(60), h/2+rnd.IntN(80)-40
-		for i := 0; i < 7; i++ { // cracks out from where it was hit
-			x, y := ox, oy
-			for j := 0; j < 5; j++ {
-				nx, ny := x+rnd.IntN(80)-40, y+rnd.IntN(80)-40
-				line(img, x, y, nx, ny, 1, color.RGBA{250, 252, 255, 255})
-				x, y = nx, ny
-			}
-		}
-		disc(img, ox, oy, 6, color.RGBA{250, 252, 255, 255})
 	}
 }
