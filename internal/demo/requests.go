@@ -49,10 +49,12 @@ func requestsStep(ctx context.Context, s *Seeder, tx *db.Tx) error {
 	g.fresh()
 	g.stories()
 	batch := g.batch()
-	if _, err := s.Requests.SeedTx(ctx, tx, s.CommunityID, batch); err != nil {
+	g.pickShots()
+	ids, err := s.Requests.SeedTx(ctx, tx, s.CommunityID, batch)
+	if err != nil {
 		return err
 	}
-	return nil
+	return g.photos(ctx, tx, ids)
 }
 
 // reqPlace is a flat of the registry with where it is.
@@ -83,6 +85,7 @@ type plan struct {
 	related []*plan
 	pos     int
 	story   bool
+	shots   []reqShot // its photos (requestphotos.go)
 }
 
 type reqGen struct {
@@ -942,6 +945,9 @@ func (g *reqGen) stories() {
 			requests.SeedStep{Step: requests.Step{Action: requests.ActVerify}, Actor: worker, At: at(43, 10, 0)},
 			requests.SeedStep{Step: requests.Step{Action: requests.ActCallback, Resolved: &yes, Satisfaction: requests.Satisfied, Note: "两户都表示满意，邻里和好"}, Actor: worker, At: at(44, 10, 0)})
 		dispute.r.Steps = steps
+		// The resident's photo of the stained ceiling came with the call,
+		// the electrician's of the mended pipe with his result.
+		leak.shots = []reqShot{{step: -1, shot: shotStain}, {step: 4, shot: shotDry}}
 		g.plans = append(g.plans, leak, dispute)
 	}
 
@@ -983,6 +989,7 @@ func (g *reqGen) stories() {
 		{Step: requests.Step{Action: requests.ActVerify, Note: "社区工作人员入户测温确认"}, Actor: worker, At: at(-1, 17, 0)},
 		{Step: requests.Step{Action: requests.ActCallback, Resolved: &yes, Satisfaction: requests.Satisfied, Note: "大雪前恢复了供暖，该楼居民送来感谢信"}, Actor: worker, At: at(1, 10, 0)},
 	}
+	first.shots = []reqShot{{step: -1, shot: shotRadiator}} // the cold radiator and the thermometer
 	g.plans = append(g.plans, first)
 	for i, f := range second[1:] {
 		d := &plan{story: true, into: first}

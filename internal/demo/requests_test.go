@@ -241,6 +241,7 @@ func checkYearOfRequests(t *testing.T, s *server.Server, now time.Time) {
 	if err != nil || len(tl) < 8 {
 		t.Fatalf("heating timeline: %d events, %v", len(tl), err)
 	}
+	nPhotos := checkRequestPhotos(t, s, leak, heat)
 	// A free contact's phone was sealed as intake seals it, and opens.
 	var contactReq int64
 	s.DB.QueryRow(ctx, `SELECT id FROM requests WHERE contact_phone_enc <> '' AND resident_id IS NULL ORDER BY id LIMIT 1`).Scan(&contactReq)
@@ -267,10 +268,11 @@ func checkYearOfRequests(t *testing.T, s *server.Server, now time.Time) {
 	if err := again.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var n, ne int
+	var n, ne, np int
 	s.DB.QueryRow(ctx, `SELECT count(*) FROM requests`).Scan(&n)
 	s.DB.QueryRow(ctx, `SELECT count(*) FROM request_events WHERE action <> 'escalated'`).Scan(&ne)
-	if n != len(all) || ne != nEvents {
-		t.Errorf("second run: %d requests, %d events (were %d, %d)", n, ne, len(all), nEvents)
+	s.DB.QueryRow(ctx, `SELECT count(*) FROM request_photos`).Scan(&np)
+	if n != len(all) || ne != nEvents || np != nPhotos {
+		t.Errorf("second run: %d requests, %d events, %d photos (were %d, %d, %d)", n, ne, np, len(all), nEvents, nPhotos)
 	}
 }

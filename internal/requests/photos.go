@@ -114,15 +114,51 @@ func (s *Service) recordPhotos(ctx context.Context, tx *db.Tx, actor *accounts.P
 	}
 	ids := make([]string, 0, len(ks))
 	for _, k := range ks {
-		var pid int64
-		err := tx.QueryRow(ctx, `INSERT INTO request_photos (community_id, request_id, seq, file, width, height, bytes, added_by, added_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, cid, id, seq, k.name, k.w, k.h, k.size, nullID(actor.AccountID), at).Scan(&pid)
+		pid, err := insertPhoto(ctx, tx, cid, id, seq, k, actor.AccountID, at)
 		if err != nil {
-			return fmt.Errorf("requests: record photo: %w", err)
+			return err
 		}
 		ids = append(ids, fmt.Sprint(pid))
 	}
 	return s.record(ctx, tx, actor, "request.photo", cid, id, fmt.Sprintf("event %d: photo %s", seq, strings.Join(ids, ", ")))
+}
+
+// insertPhoto writes the row of one kept photo: the live steps and the
+// demo's seed record photos through the same statement, so a seeded photo
+// reads exactly as an uploaded one.
+func insertPhoto(ctx context.Context, tx *db.Tx, cid, id, seq int64, k kept, by int64, at time.Time) (int64, error) {
+	var pid int64
+	err := tx.QueryRow(ctx, `INSERT INTO request_photos (community_id, request_id, seq, file, width, height, bytes, added_by, added_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, cid, id, seq, k.name, k.w, k.h, k.size, nullID(by), at.UTC()).Scan(&pid)
+	if err != nil {
+		return 0, fmt.Errorf("requests: record photo: %w", err)
+	}
+	return pid, nil
+}
+
+// StorePhoto keeps an already re-encoded JPEG (one without metadata) in
+// the photo store and returns its random name and size, for
+// RecordSeedPhoto to record. The demo seed draws and stores its photos
+// side by side this way, outside its transaction, and records them
+// inside it; the files are synced to disk, which is most of the cost.
+func (s *Service) StorePhoto(ctx context.Context, jpg []byte) (string, int64, error) {
+	if s.photos == nil {
+		return "", 0, errors.New("requests: no photo store configured")
+	}
+	name, size, _, err := s.photos.Save(ctx, bytes.NewReader(jpg), 4*photos.MaxBytes)
+	if err != nil {
+		return "", 0, fmt.Errorf("requests: save photo: %w", err)
+	}
+	return name, size, nil
+}
+
+// RecordSeedPhoto records a stored photo (StorePhoto) of seeded request
+// id against its event seq, added by account by (0: nobody) at at: the
+// event's actor and time, so the timeline shows it on that event. Like
+// SeedTx it is history: nothing is audited, and MaxPhotos is the
+// caller's to keep.
+func RecordSeedPhoto(ctx context.Context, tx *db.Tx, cid, id, seq int64, name string, size int64, w, h int, by int64, at time.Time) (int64, error) {
+	return insertPhoto(ctx, tx, cid, id, seq, kept{name: name, size: size, w: w, h: h}, by, at)
 }
 
 // photoCount is how many photos request id holds now.
