@@ -31,6 +31,7 @@ import (
 // LINLI_BENCH_MATCH keeps only the URLs containing it;
 // LINLI_BENCH_EXPLAIN=1 logs the plans of the queues' main statements
 // (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
+// LINLI_BENCH_BODY=<part of a URL> logs the start of that URL's body.
 // LINLI_BENCH_COMMUNITIES=K spreads the rows over K communities of the
 // street, as a city database holds them: the demo community keeps 1/K of
 // them (with its buildings, grids and handlers), K-1 more communities,
@@ -115,6 +116,9 @@ func TestOpen311Scale(t *testing.T) {
 					}
 				}
 				sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+				if os.Getenv("LINLI_BENCH_BODY") != "" && strings.Contains(u.path, os.Getenv("LINLI_BENCH_BODY")) {
+					t.Logf("%.600s", body)
+				}
 				t.Logf("%-8s %-66s %s  p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms", u.who, u.path, shape(u.path, body),
 					ms(ds[len(ds)/2]), ms(ds[len(ds)*99/100]), ms(ds[len(ds)-1]))
 			}
