@@ -44,3 +44,84 @@ func AtOnce(ctx context.Context, s *Service, actor *accounts.Principal, id, vid 
 	err = s.db.QueryRow(ctx, `WITH `+onceFacts(cond)+` SELECT EXISTS (SELECT 1 FROM ok)`, args...).Scan(&admitted)
 	return admitted, slow, true, err
 }
+
+// LargestBatch is the most sign-ups one statement has taken on s.
+func LargestBatch(s *Service) int {
+	s.batch.mu.Lock()
+	defer s.batch.mu.Unlock()
+	return s.batch.largest
+}
+
+// Job is one sign-up for a batch: actor signs vid (0: themselves) up for
+// occurrence Occ.
+type Job struct {
+	Actor    *accounts.Principal
+	Occ, Vid int64
+}
+
+// Outcome is what a batch made of a Job: the sign-up written, or whether
+// the rules in SQL admitted the volunteer (nothing written: no place, or
+// left to Go), or the job's error.
+type Outcome struct {
+	Signup   *Signup
+	Admitted bool
+	Err      error
+}
+
+func toJobs(ctx context.Context, s *Service, in []Job) []*onceJob {
+	now := s.clock.Now()
+	out := make([]*onceJob, len(in))
+	for i, j := range in {
+		cid := onceCommunity(j.Actor)
+		out[i] = &onceJob{ctx: ctx, actor: j.Actor, cid: cid, id: j.Occ, vid: j.Vid, now: now}
+	}
+	return out
+}
+
+// Batch runs in as one batch statement, as the batcher does when sign-ups
+// queue. It returns the statement's error as a whole (nothing written).
+func Batch(ctx context.Context, s *Service, in []Job) ([]Outcome, error) {
+	js := toJobs(ctx, s, in)
+	if err := s.signUpBatch(js); err != nil {
+		return nil, err
+	}
+	out := make([]Outcome, len(js))
+	for i, j := range js {
+		out[i] = Outcome{Signup: j.su, Admitted: j.admitted, Err: j.err}
+	}
+	return out, nil
+}
+
+// RunBatch runs in as the batcher does: as one statement, or each alone
+// when the statement fails.
+func RunBatch(ctx context.Context, s *Service, in []Job) []Outcome {
+	js := toJobs(ctx, s, in)
+	s.runBatch(js)
+	out := make([]Outcome, len(js))
+	for i, j := range js {
+		out[i] = Outcome{Signup: j.su, Admitted: j.admitted, Err: j.err}
+	}
+	return out
+}
+
+// AdmittedInBatch reports, writing nothing, whether the batch statement's
+// reading part admits each job (false for a job without a row: not found).
+func AdmittedInBatch(ctx context.Context, s *Service, in []Job) ([]bool, error) {
+	js := toJobs(ctx, s, in)
+	args, _ := batchArgs(js)
+	rows, err := s.db.Query(ctx, `WITH `+batchFacts+` SELECT e.b_i, EXISTS (SELECT 1 FROM ok WHERE ok.b_i = e.b_i) FROM e`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]bool, len(in))
+	for rows.Next() {
+		var i int64
+		var ok bool
+		if err := rows.Scan(&i, &ok); err != nil {
+			return nil, err
+		}
+		out[i] = ok
+	}
+	return out, rows.Err()
+}

@@ -77,6 +77,8 @@ type Service struct {
 	// transaction: tests put a rival change there to prove the
 	// transaction re-reads what it writes from.
 	gap func(at string)
+
+	batch batcher // PostgreSQL's sign-ups waiting for a statement
 }
 
 func (s *Service) between(at string) {

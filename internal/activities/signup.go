@@ -126,15 +126,17 @@ func (s *Service) SignUp(ctx context.Context, actor *accounts.Principal, id, vid
 	// The gap is a window between the reads and the write for tests' rival
 	// changes; the one-statement path has no such window.
 	if cid := onceCommunity(actor); cid != 0 && s.db.Dialect() == db.Postgres && s.gap == nil {
-		done, read, f, admitted, err := s.signUpOnce(ctx, actor, cid, id, vid, now)
-		if err != nil || done != nil {
-			return done, err
+		j := &onceJob{ctx: ctx, actor: actor, cid: cid, id: id, vid: vid, now: now}
+		s.signUpAtOnce(j)
+		if j.err != nil || j.su != nil {
+			return j.su, j.err
 		}
-		o, full = read, admitted
+		o, full = j.o, j.admitted
 		if err := s.admissible(o, actor, now); err != nil {
 			return nil, err
 		}
-		if el, err = s.vol.Decide(f, o.ask(vid)); err != nil {
+		var err error
+		if el, err = s.vol.Decide(j.f, o.ask(vid)); err != nil {
 			return nil, err
 		}
 	} else {

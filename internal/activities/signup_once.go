@@ -72,22 +72,31 @@ func onceCommunity(actor *accounts.Principal) int64 {
 // Decide. Its arguments: the occurrence, the community, the actsFor
 // condition's, now (twice) and whether the actor is the office.
 func onceFacts(cond string) string {
+	return factsSQL("", "occurrences oc", cond, "oc.id = ? AND oc.community_id = ?", "?::timestamptz", "?::boolean")
+}
+
+// factsSQL is the reading part for one sign-up or for a batch: cols are
+// columns to carry along, from the rows to start from (naming the
+// occurrence oc), whom the condition on v (volunteers), where the filter,
+// now and office the expressions for the time of the sign-up and whether
+// the office signs up.
+func factsSQL(cols, from, whom, where, now, office string) string {
 	day := `to_char(oc.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`
 	return `f AS (
-		SELECT oc.id AS occ, oc.community_id AS cid, oc.activity_id AS activity, COALESCE(a.team_id, 0) AS team, oc.starts_at, oc.capacity,
+		SELECT ` + cols + `oc.id AS occ, oc.community_id AS cid, oc.activity_id AS activity, COALESCE(a.team_id, 0) AS team, oc.starts_at, oc.capacity,
 			a.deadline_hours, COALESCE(a.min_age, CASE WHEN a.open_to = 'team' THEN t.min_age END) AS min_age,
 			COALESCE(a.max_age, CASE WHEN a.open_to = 'team' THEN t.max_age END) AS max_age, a.open_to, COALESCE(oc.title, a.title) AS title,
 			oc.cancelled, ` + day + ` AS day,
 			` + volunteers.FactsColumns("a.team_id", day) + `
-		FROM occurrences oc JOIN activities a ON a.id = oc.activity_id LEFT JOIN teams t ON t.id = a.team_id
-		LEFT JOIN volunteers v ON ` + cond + `
+		FROM ` + from + ` JOIN activities a ON a.id = oc.activity_id LEFT JOIN teams t ON t.id = a.team_id
+		LEFT JOIN volunteers v ON ` + whom + `
 		LEFT JOIN residents r ON r.id = v.resident_id AND r.community_id = v.community_id
 		LEFT JOIN age_rules ar ON ar.community_id = v.community_id
-		WHERE oc.id = ? AND oc.community_id = ?),
+		WHERE ` + where + `),
 	e AS (SELECT f.*, ` + volunteers.AgeSQL("day") + ` AS f_age FROM f),
 	ok AS (SELECT e.*, ` + volunteers.AccompaniedSQL() + ` AS f_accompanied FROM e
-		WHERE NOT cancelled AND starts_at > ?::timestamptz
-		AND (?::boolean OR deadline_hours <= 0 OR ?::timestamptz <= starts_at - deadline_hours * interval '1 hour')
+		WHERE NOT cancelled AND starts_at > ` + now + `
+		AND (` + office + ` OR deadline_hours <= 0 OR ` + now + ` <= starts_at - deadline_hours * interval '1 hour')
 		AND ` + volunteers.AdmitSQL("cid", "(open_to = 'team')", "min_age", "max_age") + `)`
 }
 

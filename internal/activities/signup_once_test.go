@@ -149,6 +149,9 @@ func TestAdmitSQLAgreesWithDecide(t *testing.T) {
 			key, what string
 		}
 		var refusals []refusal
+		var cases []activities.Job
+		var atOnce []bool
+		var whats []string
 		for an, actor := range actors {
 			for dn, occ := range dates {
 				for vn, vid := range ids {
@@ -160,6 +163,8 @@ func TestAdmitSQLAgreesWithDecide(t *testing.T) {
 					if !ok {
 						continue // not an actor the one statement is for
 					}
+					cases = append(cases, activities.Job{Actor: actor, Occ: occ, Vid: vid})
+					atOnce, whats = append(atOnce, admitted), append(whats, what)
 					switch {
 					case admitted && slow != nil:
 						t.Errorf("%s: the statement admits, the rules refuse (%v)", what, slow)
@@ -179,6 +184,22 @@ func TestAdmitSQLAgreesWithDecide(t *testing.T) {
 			t.Fatalf("a matrix without both outcomes: %d admitted, %d refused", both, neither)
 		}
 		t.Logf("%d admitted and %d refused by both; %d admitted only by the rules", both, neither, oneWay)
+
+		// The batch statement reads the same facts for many actors at once,
+		// one row each, and must admit exactly whom the one-row statement
+		// admits. Batches of 64, as the batcher takes them at most.
+		for i := 0; i < len(cases); i += 64 {
+			chunk := cases[i:min(i+64, len(cases))]
+			got, err := activities.AdmittedInBatch(ctx, w.a, chunk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, admitted := range got {
+				if admitted != atOnce[i+k] {
+					t.Errorf("%s: in a batch admitted=%v, alone %v", whats[i+k], admitted, atOnce[i+k])
+				}
+			}
+		}
 
 		// Every refusal through SignUp: the rules' reason, nothing written.
 		for _, r := range refusals {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/linli/linli/internal/accounts"
 	"github.com/linli/linli/internal/apperr"
@@ -294,8 +296,35 @@ func (s *Service) ActsFor(ctx context.Context, actor *accounts.Principal, cid, t
 // names the volunteer by key alone, because with the community beside it
 // PostgreSQL may walk the (community, ...) index instead of the key.
 func actsFor(actor *accounts.Principal, cid, team, vid int64) (string, []any, error) {
+	mode, err := ActsForMode(actor, cid, team, vid)
+	if err != nil {
+		return "", nil, err
+	}
+	holes := map[string]any{"cid": cid, "account": actor.AccountID}
+	switch mode {
+	case ActsForOwn:
+		q, args := bindHoles(ownRecordSQL, holes)
+		return `v.id = ` + q, args, nil
+	case ActsForAnyone:
+		return `v.id = ?`, []any{vid}, nil
+	default:
+		q, args := bindHoles(selfOrWardSQL, holes)
+		return `v.id = ? AND ` + q, append([]any{vid}, args...), nil
+	}
+}
+
+// Whom an actor may act for, by what their grants allow.
+const (
+	ActsForAnyone = 0 // the office, or a leader for their team: the volunteer named
+	ActsForOwn    = 1 // no volunteer named: the actor's own record
+	ActsForWard   = 2 // the volunteer named, if it is the actor or their ward
+)
+
+// ActsForMode is which of the three the grants allow actor in community
+// cid, or not found for an actor outside it.
+func ActsForMode(actor *accounts.Principal, cid, team, vid int64) (int, error) {
 	if actor == nil {
-		return "", nil, apperr.NotFoundErr()
+		return 0, apperr.NotFoundErr()
 	}
 	member, anyone := actor.System, actor.System
 	for _, g := range actor.Grants {
@@ -312,23 +341,69 @@ func actsFor(actor *accounts.Principal, cid, team, vid int64) (string, []any, er
 	}
 	switch {
 	case !member:
-		return "", nil, apperr.NotFoundErr()
+		return 0, apperr.NotFoundErr()
 	case vid == 0:
-		// One's own record: by account, or by the resident one lives as.
-		return `v.id = (SELECT o.id FROM volunteers o WHERE o.community_id = ? AND o.account_id = ?
-			UNION SELECT o.id FROM residents me JOIN volunteers o ON o.resident_id = me.id
-				WHERE me.community_id = ? AND me.account_id = ? AND me.moved_out_at IS NULL AND o.community_id = ?
-			ORDER BY 1 LIMIT 1)`, []any{cid, actor.AccountID, cid, actor.AccountID, cid}, nil
+		return ActsForOwn, nil
 	case anyone:
-		return `v.id = ?`, []any{vid}, nil
+		return ActsForAnyone, nil
 	default:
-		return `v.id = ? AND (v.account_id = ?
-			OR EXISTS (SELECT 1 FROM residents me WHERE me.id = v.resident_id AND me.account_id = ? AND me.moved_out_at IS NULL)
+		return ActsForWard, nil
+	}
+}
+
+// The conditions are written once, with holes for the community and the
+// actor's account, and bound two ways: to arguments for one actor
+// (actsFor), or to the columns of a batch of sign-ups, one actor per row
+// (ActsForBatch).
+const (
+	// One's own record: by account, or by the resident one lives as.
+	ownRecordSQL = `(SELECT o.id FROM volunteers o WHERE o.community_id = {cid} AND o.account_id = {account}
+			UNION SELECT o.id FROM residents me JOIN volunteers o ON o.resident_id = me.id
+				WHERE me.community_id = {cid} AND me.account_id = {account} AND me.moved_out_at IS NULL AND o.community_id = {cid}
+			ORDER BY 1 LIMIT 1)`
+	// v is the actor, the resident they live as, or a child whose
+	// guardian they are.
+	selfOrWardSQL = `(v.account_id = {account}
+			OR EXISTS (SELECT 1 FROM residents me WHERE me.id = v.resident_id AND me.account_id = {account} AND me.moved_out_at IS NULL)
 			OR EXISTS (SELECT 1 FROM consents g JOIN residents me ON me.id = g.guardian_resident_id
 				WHERE g.volunteer_id = v.id AND g.kind = 'guardian' AND g.withdrawn_at IS NULL
-				AND me.community_id = ? AND me.account_id = ? AND me.moved_out_at IS NULL))`,
-			[]any{vid, actor.AccountID, actor.AccountID, cid, actor.AccountID}, nil
+				AND me.community_id = {cid} AND me.account_id = {account} AND me.moved_out_at IS NULL))`
+)
+
+// bindHoles replaces each {name} in q by ? and returns the values in the
+// order the placeholders appear.
+func bindHoles(q string, values map[string]any) (string, []any) {
+	var b strings.Builder
+	var args []any
+	for {
+		i := strings.IndexByte(q, '{')
+		if i < 0 {
+			b.WriteString(q)
+			return b.String(), args
+		}
+		j := strings.IndexByte(q[i:], '}')
+		v, ok := values[q[i+1:i+j]]
+		if !ok {
+			panic("volunteers: no value for hole " + q[i:i+j+1])
+		}
+		b.WriteString(q[:i])
+		b.WriteByte('?')
+		args = append(args, v)
+		q = q[i+j+1:]
 	}
+}
+
+// ActsForBatch is whom each row of a batch may be signed up, for a query
+// over many actors at once: mode, vid, cid and account name the row's
+// columns (ActsForMode, the volunteer named, the community, the actor's
+// account). want is the volunteer the row names or, for ActsForOwn, the
+// actor's own record; allowed is the condition over v that ActsForWard
+// adds. The caller joins v on v.id = want AND allowed.
+func ActsForBatch(mode, vid, cid, account string) (want, allowed string) {
+	cols := strings.NewReplacer("{cid}", cid, "{account}", account)
+	want = `CASE WHEN ` + mode + ` = ` + strconv.Itoa(ActsForOwn) + ` THEN ` + cols.Replace(ownRecordSQL) + ` ELSE ` + vid + ` END`
+	allowed = `(` + mode + ` <> ` + strconv.Itoa(ActsForWard) + ` OR ` + cols.Replace(selfOrWardSQL) + `)`
+	return want, allowed
 }
 
 // Office reports whether actor works in community cid's office (an admin

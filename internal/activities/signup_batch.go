@@ -1,0 +1,282 @@
+package activities
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/linli/linli/internal/accounts"
+	"github.com/linli/linli/internal/apperr"
+	"github.com/linli/linli/internal/audit"
+	"github.com/linli/linli/internal/volunteers"
+)
+
+// Sign-ups on PostgreSQL, many in one statement.
+//
+// One sign-up is one statement (signup_once.go), and what is left of its
+// cost is the statement's own: PostgreSQL binds it, opens and locks a dozen
+// tables and their indexes, runs it and flushes its commit, and the
+// statement does one row's work in between. When many people sign up at
+// once, the sign-ups that arrive while statements are running wait, and
+// the next statement takes all of them: the same reading, rules and
+// writes, one row per sign-up, so the fixed cost is paid once per batch.
+// Nobody waits for a batch to fill: a sign-up that finds a statement slot
+// free runs at once, alone; only those that would queue for a connection
+// anyway are gathered (the way a database groups the commits that wait
+// for one flush).
+//
+// Places are handed out in the order the sign-ups arrived: the statement
+// locks the dates it hands places of (in the order of their ids, so that
+// two batches never wait on each other crosswise), reads how many are
+// left under that lock, and gives them to the first rows of the batch.
+// Whoever is refused, finds no place, or is a child (whose birth date only
+// Go can read) goes on through SignUp with the facts read, as after the
+// one-row statement. If the statement fails as a whole (two rows of one
+// person and date, a deadlock), each sign-up is run again alone, so one
+// person's duplicate never costs another their place.
+
+// batchMax caps the sign-ups one statement takes.
+const batchMax = 64
+
+type onceJob struct {
+	ctx          context.Context
+	actor        *accounts.Principal
+	cid, id, vid int64
+	now          time.Time
+	done         chan struct{}
+
+	su       *Signup
+	o        *occ
+	f        volunteers.Facts
+	admitted bool
+	err      error
+}
+
+// batcher holds the sign-ups waiting for a statement slot.
+type batcher struct {
+	mu      sync.Mutex
+	queue   []*onceJob
+	running int
+	largest int // the most sign-ups one statement has taken, for tests
+}
+
+// slots is how many sign-up statements run at once: as many as the
+// process has cores, at least two.
+func slots() int { return max(2, runtime.GOMAXPROCS(0)) }
+
+// signUpAtOnce runs j in the next statement: at once and alone when a slot
+// is free, else with the others that wait.
+func (s *Service) signUpAtOnce(j *onceJob) {
+	b := &s.batch
+	b.mu.Lock()
+	if b.running < slots() {
+		b.running++
+		b.mu.Unlock()
+		j.su, j.o, j.f, j.admitted, j.err = s.signUpOnce(j.ctx, j.actor, j.cid, j.id, j.vid, j.now)
+		s.nextBatch()
+		return
+	}
+	j.done = make(chan struct{})
+	b.queue = append(b.queue, j)
+	b.mu.Unlock()
+	<-j.done
+}
+
+// nextBatch hands the slot just finished to the sign-ups that queued
+// meanwhile, or frees it. The batch runs in a goroutine of its own, so
+// the caller answers its own request without waiting for others'.
+func (s *Service) nextBatch() {
+	b := &s.batch
+	b.mu.Lock()
+	if len(b.queue) == 0 {
+		b.running--
+		b.mu.Unlock()
+		return
+	}
+	n := min(len(b.queue), batchMax)
+	jobs := make([]*onceJob, n)
+	copy(jobs, b.queue)
+	b.queue = append(b.queue[:0], b.queue[n:]...)
+	b.largest = max(b.largest, n)
+	b.mu.Unlock()
+	go func() {
+		defer s.nextBatch()
+		defer func() {
+			// Whatever happens, nobody is left waiting: a panic here would
+			// otherwise hang every request of the batch.
+			if r := recover(); r != nil {
+				err := fmt.Errorf("activities: sign up a batch: %v", r)
+				for _, j := range jobs {
+					if j.su == nil && j.o == nil && j.err == nil {
+						j.err = err
+					}
+				}
+			}
+			for _, j := range jobs {
+				close(j.done)
+			}
+		}()
+		s.runBatch(jobs)
+	}()
+}
+
+// runBatch runs jobs in one statement, or alone when they are one or the
+// statement fails.
+func (s *Service) runBatch(jobs []*onceJob) {
+	live := jobs[:0:0]
+	for _, j := range jobs {
+		if err := j.ctx.Err(); err != nil {
+			j.err = err // the caller has gone: sign nobody up for them
+			continue
+		}
+		live = append(live, j)
+	}
+	if len(live) > 1 {
+		if err := s.signUpBatch(live); err == nil {
+			return
+		}
+	}
+	for _, j := range live {
+		j.su, j.o, j.f, j.admitted, j.err = s.signUpOnce(j.ctx, j.actor, j.cid, j.id, j.vid, j.now)
+	}
+}
+
+// batchColumns are the columns b holds per sign-up, in the order of
+// batchArgs' arrays.
+const batchColumns = `b_i, b_occ, b_cid, b_mode, b_vid, b_account, b_office, b_at, b_name, b_role, b_client, b_request, b_detail`
+
+// batchFacts is the batch's reading part: b, one row per sign-up, and the
+// date's and volunteer's facts for each (factsSQL). Its arguments are
+// batchArgs.
+var batchFacts = func() string {
+	want, _ := volunteers.ActsForBatch("u.b_mode", "u.b_vid", "u.b_cid", "u.b_account")
+	_, allowed := volunteers.ActsForBatch("b.b_mode", "b.b_vid", "b.b_cid", "b.b_account")
+	return `b AS (
+		SELECT u.*, ` + want + ` AS b_want
+		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::boolean[], ?::timestamptz[],
+			?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(` + batchColumns + `)),
+	` + factsSQL("b.*, ", "b JOIN occurrences oc ON oc.id = b.b_occ AND oc.community_id = b.b_cid",
+		"v.id = b.b_want AND "+allowed, "true", "b_at", "b_office")
+}()
+
+// batchStatement reads, admits and writes a batch. lk locks the dates
+// (by id) and reads the places left under the lock; g are the rows that
+// get one, first come first served; place, s and logged write them.
+var batchStatement = `WITH ` + batchFacts + `,
+	lk AS MATERIALIZED (
+		SELECT o.id, o.capacity - o.signed AS free FROM occurrences o
+		WHERE o.id IN (SELECT occ FROM ok) AND NOT o.cancelled ORDER BY o.id FOR UPDATE),
+	g AS MATERIALIZED (
+		SELECT r.* FROM (SELECT ok.*, row_number() OVER (PARTITION BY ok.occ ORDER BY ok.b_i) AS rk FROM ok) r
+		JOIN lk ON lk.id = r.occ WHERE r.rk <= lk.free),
+	place AS (
+		UPDATE occurrences o SET signed = o.signed + n.n FROM (SELECT occ, count(*) AS n FROM g GROUP BY occ) n WHERE o.id = n.occ),
+	s AS (
+		INSERT INTO signups (community_id, occurrence_id, volunteer_id, status, position, accompanied, signed_by, created_at, changed_at)
+		SELECT cid, occ, f_vid, 'signed', 0, f_accompanied, NULLIF(b_account, 0), b_at, b_at FROM g
+		RETURNING id, occurrence_id, volunteer_id, accompanied),
+	logged AS (
+		INSERT INTO audit_log ` + audit.Columns + `
+		SELECT g.b_at, NULLIF(g.b_account, 0), g.b_name, g.b_role, g.cid, 'activity.signup', 'occurrence', g.occ::text, '', '` + audit.OK + `',
+			g.b_client, g.b_request, replace(g.b_detail, '{volunteer}', s.volunteer_id::text)
+		FROM s JOIN g ON g.occ = s.occurrence_id AND g.f_vid = s.volunteer_id)
+	SELECT e.b_i, ` + onceColumns + `, EXISTS (SELECT 1 FROM ok WHERE ok.b_i = e.b_i), s.id, s.accompanied
+	FROM e LEFT JOIN g ON g.b_i = e.b_i LEFT JOIN s ON s.occurrence_id = g.occ AND s.volunteer_id = g.f_vid`
+
+// batchArgs are the arrays b is read from, one element per job, or an
+// error of the job's own (an actor outside the community: not found)
+// left in the job, which then takes no row.
+func batchArgs(jobs []*onceJob) ([]any, []*onceJob) {
+	n := len(jobs)
+	var (
+		is, occs, cids, modes, vids, accounts = make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
+		office                                = make([]bool, 0, n)
+		at                                    = make([]time.Time, 0, n)
+		names, roles, clients, requests, det  = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	)
+	var in []*onceJob
+	for i, j := range jobs {
+		mode, err := volunteers.ActsForMode(j.actor, j.cid, 0, j.vid)
+		if err != nil {
+			j.err = err
+			continue
+		}
+		e := j.actor.Audit(j.now, "activity.signup", j.cid)
+		e.ObjectType, e.ObjectID, e.Detail = "occurrence", fmt.Sprint(j.id), "volunteer {volunteer} "+Signed
+		ea, err := e.Args()
+		if err != nil {
+			j.err = err
+			continue
+		}
+		in = append(in, j)
+		is, occs, cids, modes, vids = append(is, int64(i)), append(occs, j.id), append(cids, j.cid), append(modes, int64(mode)), append(vids, j.vid)
+		accounts, office, at = append(accounts, j.actor.AccountID), append(office, volunteers.Office(j.actor, j.cid)), append(at, j.now)
+		// The audit entry's cleaned values, as audit.Record would write them.
+		names, roles = append(names, ea[2].(string)), append(roles, ea[3].(string))
+		clients, requests, det = append(clients, ea[10].(string)), append(requests, ea[11].(string)), append(det, ea[12].(string))
+	}
+	return []any{is, occs, cids, modes, vids, accounts, office, at, names, roles, clients, requests, det}, in
+}
+
+// signUpBatch runs jobs in one statement and fills in each job's outcome,
+// as signUpOnce would have. It fails as a whole, writing nothing and
+// filling in nothing, when the statement does.
+func (s *Service) signUpBatch(jobs []*onceJob) error {
+	args, in := batchArgs(jobs)
+	if len(in) == 0 {
+		return nil
+	}
+	// The batch is everyone's: one caller going away must not fail it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(in[0].ctx), time.Minute)
+	defer cancel()
+	rows, err := s.db.Query(ctx, batchStatement, args...)
+	if err != nil {
+		return fmt.Errorf("activities: sign up a batch: %w", err)
+	}
+	defer rows.Close()
+	type outcome struct {
+		o        occ
+		f        volunteers.Facts
+		admitted bool
+		sid      sql.NullInt64
+		acc      sql.NullBool
+	}
+	got := make(map[int64]*outcome, len(in))
+	for rows.Next() {
+		var i int64
+		r := &outcome{}
+		if err := rows.Scan(append(append([]any{&i}, scanOnce(&r.o, &r.f)...), &r.admitted, &r.sid, &r.acc)...); err != nil {
+			// The statement may have written: running the sign-ups again
+			// would find them taken, so each is told what went wrong.
+			err = fmt.Errorf("activities: sign up a batch: %w", err)
+			for _, j := range in {
+				j.err = err
+			}
+			return nil
+		}
+		got[i] = r
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("activities: sign up a batch: %w", err)
+	}
+	for i, j := range jobs {
+		if j.err != nil {
+			continue
+		}
+		r, ok := got[int64(i)]
+		switch {
+		case !ok:
+			j.err = apperr.NotFoundErr() // no such date in the actor's community
+		case r.sid.Valid:
+			j.su = &Signup{ID: r.sid.Int64, OccurrenceID: j.id, VolunteerID: r.f.VolunteerID, Status: Signed, Accompanied: r.acc.Bool}
+			j.f, j.admitted = r.f, true
+		default:
+			o := r.o
+			j.o, j.f, j.admitted = &o, r.f, r.admitted
+		}
+	}
+	return nil
+}
