@@ -57,6 +57,9 @@ func LargestBatch(s *Service) int {
 type Job struct {
 	Actor    *accounts.Principal
 	Occ, Vid int64
+	// Decided: Go has admitted Vid (as for a child), Accompanied or not;
+	// the batch only takes the place.
+	Decided, Accompanied bool
 }
 
 // Outcome is what a batch made of a Job: the sign-up written, or whether
@@ -73,7 +76,7 @@ func toJobs(ctx context.Context, s *Service, in []Job) []*onceJob {
 	out := make([]*onceJob, len(in))
 	for i, j := range in {
 		cid := onceCommunity(j.Actor)
-		out[i] = &onceJob{ctx: ctx, actor: j.Actor, cid: cid, id: j.Occ, vid: j.Vid, now: now}
+		out[i] = &onceJob{ctx: ctx, actor: j.Actor, cid: cid, id: j.Occ, vid: j.Vid, now: now, decided: j.Decided, accompanied: j.Accompanied}
 	}
 	return out
 }

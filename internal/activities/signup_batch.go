@@ -47,6 +47,9 @@ type onceJob struct {
 	cid, id, vid int64
 	now          time.Time
 	done         chan struct{}
+	// decided: Go has admitted vid already (a child, whose birth date SQL
+	// cannot read), with accompanied; the statement only takes the place.
+	decided, accompanied bool
 
 	su       *Signup
 	o        *occ
@@ -75,7 +78,7 @@ func (s *Service) signUpAtOnce(j *onceJob) {
 	if b.running < slots() {
 		b.running++
 		b.mu.Unlock()
-		j.su, j.o, j.f, j.admitted, j.err = s.signUpOnce(j.ctx, j.actor, j.cid, j.id, j.vid, j.now)
+		s.runAlone(j)
 		s.nextBatch()
 		return
 	}
@@ -140,13 +143,32 @@ func (s *Service) runBatch(jobs []*onceJob) {
 		}
 	}
 	for _, j := range live {
+		s.runAlone(j)
+	}
+}
+
+// runAlone runs j in a statement of its own: the one-row sign-up, or for
+// a volunteer Go has admitted, the place alone.
+func (s *Service) runAlone(j *onceJob) {
+	if !j.decided {
 		j.su, j.o, j.f, j.admitted, j.err = s.signUpOnce(j.ctx, j.actor, j.cid, j.id, j.vid, j.now)
+		return
+	}
+	out := Signup{OccurrenceID: j.id, VolunteerID: j.vid, Accompanied: j.accompanied}
+	e := j.actor.Audit(j.now, "activity.signup", j.cid)
+	e.ObjectType, e.ObjectID = "occurrence", fmt.Sprint(j.id)
+	taken, err := s.takePlace(j.ctx, j.cid, &out, j.actor, e, j.now)
+	switch {
+	case err != nil:
+		j.err = err
+	case taken:
+		j.su = &out
 	}
 }
 
 // batchColumns are the columns b holds per sign-up, in the order of
 // batchArgs' arrays.
-const batchColumns = `b_i, b_occ, b_cid, b_mode, b_vid, b_account, b_office, b_at, b_name, b_role, b_client, b_request, b_detail`
+const batchColumns = `b_i, b_occ, b_cid, b_mode, b_vid, b_account, b_office, b_decided, b_acc, b_at, b_name, b_role, b_client, b_request, b_detail`
 
 // batchFacts is the batch's reading part: b, one row per sign-up, and the
 // date's and volunteer's facts for each (factsSQL). Its arguments are
@@ -156,10 +178,10 @@ var batchFacts = func() string {
 	_, allowed := volunteers.ActsForBatch("b.b_mode", "b.b_vid", "b.b_cid", "b.b_account")
 	return `b AS (
 		SELECT u.*, ` + want + ` AS b_want
-		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::boolean[], ?::timestamptz[],
+		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::boolean[], ?::boolean[], ?::boolean[], ?::timestamptz[],
 			?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS u(` + batchColumns + `)),
 	` + factsSQL("b.*, ", "b JOIN occurrences oc ON oc.id = b.b_occ AND oc.community_id = b.b_cid",
-		"v.id = b.b_want AND "+allowed, "true", "b_at", "b_office")
+		"v.id = b.b_want AND "+allowed, "true", "b_at", "b_office", "b_decided", "b_acc")
 }()
 
 // batchStatement reads, admits and writes a batch. lk locks the dates
@@ -193,7 +215,7 @@ func batchArgs(jobs []*onceJob) ([]any, []*onceJob) {
 	n := len(jobs)
 	var (
 		is, occs, cids, modes, vids, accounts = make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
-		office                                = make([]bool, 0, n)
+		office, decided, acc                  = make([]bool, 0, n), make([]bool, 0, n), make([]bool, 0, n)
 		at                                    = make([]time.Time, 0, n)
 		names, roles, clients, requests, det  = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 	)
@@ -214,11 +236,12 @@ func batchArgs(jobs []*onceJob) ([]any, []*onceJob) {
 		in = append(in, j)
 		is, occs, cids, modes, vids = append(is, int64(i)), append(occs, j.id), append(cids, j.cid), append(modes, int64(mode)), append(vids, j.vid)
 		accounts, office, at = append(accounts, j.actor.AccountID), append(office, volunteers.Office(j.actor, j.cid)), append(at, j.now)
+		decided, acc = append(decided, j.decided), append(acc, j.accompanied)
 		// The audit entry's cleaned values, as audit.Record would write them.
 		names, roles = append(names, ea[2].(string)), append(roles, ea[3].(string))
 		clients, requests, det = append(clients, ea[10].(string)), append(requests, ea[11].(string)), append(det, ea[12].(string))
 	}
-	return []any{is, occs, cids, modes, vids, accounts, office, at, names, roles, clients, requests, det}, in
+	return []any{is, occs, cids, modes, vids, accounts, office, decided, acc, at, names, roles, clients, requests, det}, in
 }
 
 // signUpBatch runs jobs in one statement and fills in each job's outcome,

@@ -38,7 +38,7 @@ func TestSignUpBatch(t *testing.T) {
 		if err := w.a.SkipDate(ctx, w.office, skipped); err != nil {
 			t.Fatal(err)
 		}
-		v := w.volunteers(t, 10)
+		v := w.volunteers(t, 12)
 		// The volunteer's own record, for a sign-up of oneself.
 		var own int64
 		if err := d.QueryRow(ctx, `UPDATE volunteers SET account_id = ? WHERE id = ? RETURNING id`, w.A.Volunteer.Account.ID, v[9]).Scan(&own); err != nil {
@@ -60,11 +60,13 @@ func TestSignUpBatch(t *testing.T) {
 			{Actor: office, Occ: skipped, Vid: v[5]},
 			{Actor: w.B.Worker.Principal(), Occ: small, Vid: v[6]}, // another community's office
 			{Actor: me, Occ: big, Vid: v[7]},                       // not oneself, not a ward
+			{Actor: office, Occ: big, Vid: v[10], Decided: true, Accompanied: true},
+			{Actor: office, Occ: skipped, Vid: v[11], Decided: true},
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		signed := map[int]int64{0: v[0], 1: v[1], 2: v[0], 3: v[2], 6: own}
+		signed := map[int]int64{0: v[0], 1: v[1], 2: v[0], 3: v[2], 6: own, 10: v[10]}
 		for i, o := range out {
 			switch want, ok := signed[i]; {
 			case ok:
@@ -85,11 +87,20 @@ func TestSignUpBatch(t *testing.T) {
 				}
 			}
 		}
+		// Go's decision is kept: the child comes with a guardian.
+		if s := out[10].Signup; s == nil || !s.Accompanied {
+			t.Errorf("the decided sign-up lost its guardian: %+v", s)
+		}
+		var accompanied bool
+		d.QueryRow(ctx, `SELECT accompanied FROM signups WHERE volunteer_id = ?`, v[10]).Scan(&accompanied)
+		if !accompanied {
+			t.Error("the decided sign-up is stored without its guardian")
+		}
 		var n, places int
 		d.QueryRow(ctx, `SELECT count(*) FROM signups`).Scan(&n)
 		d.QueryRow(ctx, `SELECT COALESCE(sum(signed), 0) FROM occurrences`).Scan(&places)
-		if n != 5 || places != 5 {
-			t.Errorf("%d sign-ups, %d places taken; want 5, 5", n, places)
+		if n != 6 || places != 6 {
+			t.Errorf("%d sign-ups, %d places taken; want 6, 6", n, places)
 		}
 		var smallTaken int
 		d.QueryRow(ctx, `SELECT signed FROM occurrences WHERE id = ?`, small).Scan(&smallTaken)
@@ -121,7 +132,7 @@ func TestSignUpBatch(t *testing.T) {
 			return fmt.Sprintf("%d %s %s %d %d ok %s %s volunteer %d signed", who.AccountID, who.Username, role, w.A.ID, occ, addr, req, vid)
 		}
 		want := map[string]bool{line("office", small, v[0]): true, line("office", small, v[1]): true, line("office", big, v[0]): true,
-			line("office", small, v[2]): true, line("me", big, own): true}
+			line("office", small, v[2]): true, line("me", big, own): true, line("office", big, v[10]): true}
 		if len(entries) != len(want) {
 			t.Errorf("audit entries %q, want %d", entries, len(want))
 		}
@@ -139,8 +150,8 @@ func TestSignUpBatch(t *testing.T) {
 			t.Fatal("a batch with one person twice succeeded")
 		}
 		d.QueryRow(ctx, `SELECT count(*) FROM signups`).Scan(&n)
-		if n != 5 {
-			t.Fatalf("the failed batch left %d sign-ups, want 5", n)
+		if n != 6 {
+			t.Fatalf("the failed batch left %d sign-ups, want 6", n)
 		}
 		out = activities.RunBatch(ctx, w.a, twice)
 		dup := 0

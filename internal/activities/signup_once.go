@@ -72,15 +72,17 @@ func onceCommunity(actor *accounts.Principal) int64 {
 // Decide. Its arguments: the occurrence, the community, the actsFor
 // condition's, now (twice) and whether the actor is the office.
 func onceFacts(cond string) string {
-	return factsSQL("", "occurrences oc", cond, "oc.id = ? AND oc.community_id = ?", "?::timestamptz", "?::boolean")
+	return factsSQL("", "occurrences oc", cond, "oc.id = ? AND oc.community_id = ?", "?::timestamptz", "?::boolean", "false", "false")
 }
 
 // factsSQL is the reading part for one sign-up or for a batch: cols are
 // columns to carry along, from the rows to start from (naming the
 // occurrence oc), whom the condition on v (volunteers), where the filter,
 // now and office the expressions for the time of the sign-up and whether
-// the office signs up.
-func factsSQL(cols, from, whom, where, now, office string) string {
+// the office signs up, decided whether Go has admitted the volunteer
+// already (a child, whose birth date SQL cannot read) and accompanied,
+// then, whether Go found they must come with a guardian.
+func factsSQL(cols, from, whom, where, now, office, decided, accompanied string) string {
 	day := `to_char(oc.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`
 	return `f AS (
 		SELECT ` + cols + `oc.id AS occ, oc.community_id AS cid, oc.activity_id AS activity, COALESCE(a.team_id, 0) AS team, oc.starts_at, oc.capacity,
@@ -94,10 +96,10 @@ func factsSQL(cols, from, whom, where, now, office string) string {
 		LEFT JOIN age_rules ar ON ar.community_id = v.community_id
 		WHERE ` + where + `),
 	e AS (SELECT f.*, ` + volunteers.AgeSQL("day") + ` AS f_age FROM f),
-	ok AS (SELECT e.*, ` + volunteers.AccompaniedSQL() + ` AS f_accompanied FROM e
+	ok AS (SELECT e.*, CASE WHEN ` + decided + ` THEN ` + accompanied + ` ELSE ` + volunteers.AccompaniedSQL() + ` END AS f_accompanied FROM e
 		WHERE NOT cancelled AND starts_at > ` + now + `
 		AND (` + office + ` OR deadline_hours <= 0 OR ` + now + ` <= starts_at - deadline_hours * interval '1 hour')
-		AND ` + volunteers.AdmitSQL("cid", "(open_to = 'team')", "min_age", "max_age") + `)`
+		AND (` + decided + ` OR ` + volunteers.AdmitSQL("cid", "(open_to = 'team')", "min_age", "max_age") + `))`
 }
 
 // onceColumns are the columns the statement returns from e, in the order

@@ -44,6 +44,7 @@ type flags struct {
 	db       string
 	rounds   int
 	duration time.Duration
+	warmup   time.Duration
 	conns    int
 	profile  string
 	pattern  string
@@ -54,6 +55,7 @@ func main() {
 	flag.StringVar(&f.db, "db", "", "PostgreSQL base URL (a fresh schema is made and dropped); empty: a SQLite file in a temp dir")
 	flag.IntVar(&f.rounds, "rounds", 3, "measured rounds per target, alternating")
 	flag.DurationVar(&f.duration, "duration", 5*time.Second, "length of one round")
+	flag.DurationVar(&f.warmup, "warmup", time.Second, "an unmeasured round of each target first")
 	flag.IntVar(&f.conns, "connections", 16, "keep-alive connections, each sending one request after another")
 	flag.StringVar(&f.profile, "cpuprofile", "", "write a CPU profile of the Linli rounds here")
 	flag.BoolVar(&f.keep, "keep-schema", false, "PostgreSQL: keep the seeded schema afterwards and print its name (to study the statements with psql or pgbench)")
@@ -92,13 +94,17 @@ type pairs struct {
 	occ    []int64
 	vols   []int64
 	spread bool
+	wrap   bool // start again when all are taken (the bare handler, which writes no key)
 }
 
 func (p *pairs) take() (occ, vol int64, ok bool) {
 	i := p.next.Add(1) - 1
 	no, nv := int64(len(p.occ)), int64(len(p.vols))
 	if i >= no*nv {
-		return 0, 0, false
+		if !p.wrap {
+			return 0, 0, false
+		}
+		i %= no * nv
 	}
 	if p.spread {
 		// Date d takes volunteers q+d (mod nv) for q = 0, 1, ...: each
@@ -219,7 +225,31 @@ func run(ctx context.Context, f flags, out io.Writer) error {
 		{"bare", func(o, v int64) string { return fmt.Sprintf("%s/bare/%d/signup", bare.URL, o) }},
 		{"linli", func(o, v int64) string { return fmt.Sprintf("%s/api/v1/occurrences/%d/signup", linli.URL, o) }},
 	}
+	bareP := &pairs{occ: p.occ, vols: p.vols, spread: p.spread, wrap: true}
 	loadStart := bench.LoadAvg()
+	// A round of each, unmeasured, first: every pooled connection
+	// prepares its statements (PostgreSQL plans a prepared statement
+	// afresh for its first five runs on each connection) before the clock
+	// starts, for both targets alike.
+	var warmed int64
+	if f.warmup > 0 {
+		for _, t := range targets {
+			tp := p
+			if t.name == "bare" {
+				tp = bareP
+			}
+			l, err := drive(ctx, t, tp, auth, f.conns, f.warmup)
+			if err == nil && l.failed > 0 {
+				err = fmt.Errorf("%d requests failed (%s)", l.failed, l.firstErr)
+			}
+			if err != nil {
+				return fmt.Errorf("warm-up %s: %w", t.name, err)
+			}
+			if t.name == "linli" {
+				warmed = l.ok
+			}
+		}
+	}
 	results := map[string][]load{}
 	for i := range f.rounds {
 		order := targets
@@ -234,7 +264,13 @@ func run(ctx context.Context, f flags, out io.Writer) error {
 				}
 				defer stop()
 			}
-			l, err := drive(ctx, t, p, auth, f.conns, f.duration)
+			// The bare handler writes no key, so it walks the pairs on a
+			// counter of its own and leaves Linli's sign-ups to Linli.
+			tp := p
+			if t.name == "bare" {
+				tp = bareP
+			}
+			l, err := drive(ctx, t, tp, auth, f.conns, f.duration)
 			if t.name == "linli" {
 				pprof.StopCPUProfile()
 			}
@@ -254,7 +290,7 @@ func run(ctx context.Context, f flags, out io.Writer) error {
 	if err := a.DB.QueryRow(ctx, `SELECT count(*) FROM signups s JOIN occurrences o ON o.id = s.occurrence_id WHERE o.activity_id = ? AND s.status = 'signed'`, created.ID).Scan(&n); err != nil {
 		return err
 	}
-	var want int64 = int64(len(p.vols))
+	want := int64(len(p.vols)) + warmed
 	for _, l := range results["linli"] {
 		want += l.ok
 	}
