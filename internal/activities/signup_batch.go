@@ -34,9 +34,11 @@ import (
 // left under that lock, and gives them to the first rows of the batch.
 // Whoever is refused, finds no place, or is a child (whose birth date only
 // Go can read) goes on through SignUp with the facts read, as after the
-// one-row statement. If the statement fails as a whole (two rows of one
-// person and date, a deadlock), each sign-up is run again alone, so one
-// person's duplicate never costs another their place.
+// one-row statement; a child Go admits comes back to the batcher as a
+// decided row, which only takes the place. If the statement fails as a
+// whole (two rows of one person and date, a deadlock), each sign-up is
+// run again alone, so one person's duplicate never costs another their
+// place.
 
 // batchMax caps the sign-ups one statement takes.
 const batchMax = 64
@@ -78,8 +80,8 @@ func (s *Service) signUpAtOnce(j *onceJob) {
 	if b.running < slots() {
 		b.running++
 		b.mu.Unlock()
+		defer s.nextBatch() // the slot passes on, whatever happens
 		s.runAlone(j)
-		s.nextBatch()
 		return
 	}
 	j.done = make(chan struct{})

@@ -37,6 +37,10 @@ import (
 // (a leader may sign up anyone for their team's dates, so the rule would
 // depend on the date's team). The office, volunteers and guardians are
 // such actors. Everyone else takes the three round trips.
+//
+// When sign-ups queue for a statement, the same reading and writing runs
+// for many at once (signup_batch.go); this one-row statement is what a
+// sign-up that finds a slot free runs.
 
 // onceCommunity returns the community whose dates actor may sign people
 // up for in one round trip, or 0.
