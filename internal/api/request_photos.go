@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 
 	"github.com/linli/linli/internal/accounts"
@@ -53,21 +54,9 @@ func (a *API) addRequestPhotos(w http.ResponseWriter, r *http.Request, p *accoun
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxRequestPhotoBody)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return apperr.Wrap(err, apperr.Malformed, "photo.multipart")
-	}
 	var ups [][]byte
 	var note string
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return uploadError(err)
-		}
+	err = eachPart(w, r, MaxRequestPhotoBody, func(part *multipart.Part) error {
 		switch part.FormName() {
 		case "photo":
 			if len(ups) == requests.MaxPhotos {
@@ -75,7 +64,7 @@ func (a *API) addRequestPhotos(w http.ResponseWriter, r *http.Request, p *accoun
 			}
 			data, err := photos.ReadUpload(part)
 			if err != nil {
-				return uploadError(err)
+				return err
 			}
 			if len(data) > 0 {
 				ups = append(ups, data)
@@ -85,11 +74,14 @@ func (a *API) addRequestPhotos(w http.ResponseWriter, r *http.Request, p *accoun
 			// is refused by its length (the service's), not cut.
 			b, err := io.ReadAll(io.LimitReader(part, 4*2000+64))
 			if err != nil {
-				return uploadError(err)
+				return err
 			}
 			note = string(b)
 		}
-		part.Close()
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	ps, err := a.Requests.AddPhotos(r.Context(), p, id, note, ups)
 	if err != nil {
@@ -133,6 +125,36 @@ func decodeStep(w http.ResponseWriter, r *http.Request, st *requests.Step) error
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		return httpx.DecodeOptionalJSON(r, st)
 	}
+	return eachPart(w, r, MaxRequestPhotoBody, func(part *multipart.Part) error {
+		switch part.FormName() {
+		case "step":
+			dec := json.NewDecoder(io.LimitReader(part, 64<<10))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(st); err != nil {
+				return apperr.Wrap(err, apperr.Malformed, "error.malformed_json")
+			}
+		case "photo":
+			if len(st.Photos) == requests.MaxPhotos {
+				return apperr.New(apperr.Invalid, "error.invalid").Field("photo", "request.photo.many", map[string]any{"max": requests.MaxPhotos})
+			}
+			data, err := photos.ReadUpload(part)
+			if err != nil {
+				return err
+			}
+			if len(data) > 0 {
+				st.Photos = append(st.Photos, data)
+			}
+		}
+		return nil
+	})
+}
+
+// eachPart reads a multipart body of at most limit bytes as a stream,
+// never spooled to disk, and hands each part to f in turn; a body over
+// the limit or broken, or an error from f, stops it. The parts' file
+// names and content types are never used.
+func eachPart(w http.ResponseWriter, r *http.Request, limit int64, f func(*multipart.Part) error) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return apperr.Wrap(err, apperr.Malformed, "photo.multipart")
@@ -145,28 +167,10 @@ func decodeStep(w http.ResponseWriter, r *http.Request, st *requests.Step) error
 		if err != nil {
 			return uploadError(err)
 		}
-		switch part.FormName() {
-		case "step":
-			dec := json.NewDecoder(io.LimitReader(part, 64<<10))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(st); err != nil {
-				part.Close()
-				return apperr.Wrap(err, apperr.Malformed, "error.malformed_json")
-			}
-		case "photo":
-			if len(st.Photos) == requests.MaxPhotos {
-				part.Close()
-				return apperr.New(apperr.Invalid, "error.invalid").Field("photo", "request.photo.many", map[string]any{"max": requests.MaxPhotos})
-			}
-			data, err := photos.ReadUpload(part)
-			if err != nil {
-				part.Close()
-				return uploadError(err)
-			}
-			if len(data) > 0 {
-				st.Photos = append(st.Photos, data)
-			}
-		}
+		err = f(part)
 		part.Close()
+		if err != nil {
+			return uploadError(err)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,30 +84,17 @@ func (a *API) addStoryPhoto(w http.ResponseWriter, r *http.Request, p *accounts.
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, stories.MaxPhotoBytes+64<<10)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return apperr.Wrap(err, apperr.Malformed, "photo.multipart")
-	}
 	var photo []byte
 	var people []int64
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return uploadError(err)
-		}
+	err = eachPart(w, r, stories.MaxPhotoBytes+64<<10, func(part *multipart.Part) error {
 		switch part.FormName() {
 		case "photo":
-			if photo, err = photos.ReadUpload(part); err != nil {
-				return uploadError(err)
-			}
+			photo, err = photos.ReadUpload(part)
+			return err
 		case "people":
 			b, err := io.ReadAll(io.LimitReader(part, 4096))
 			if err != nil {
-				return uploadError(err)
+				return err
 			}
 			for _, f := range strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
 				n, err := strconv.ParseInt(f, 10, 64)
@@ -116,7 +104,10 @@ func (a *API) addStoryPhoto(w http.ResponseWriter, r *http.Request, p *accounts.
 				people = append(people, n)
 			}
 		}
-		part.Close()
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if photo == nil {
 		return apperr.New(apperr.Invalid, "error.invalid").Field("photo", "photo.missing", nil)

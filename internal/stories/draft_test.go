@@ -12,6 +12,7 @@ import (
 	"github.com/linli/linli/internal/db"
 	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/testkit/dbtest"
+	"github.com/linli/linli/internal/testkit/phototest"
 )
 
 // counts is stories, photos, tags and photo files: what "nothing written"
@@ -51,7 +52,7 @@ func TestComposeStory(t *testing.T) {
 			t.Errorf("volunteer prepares: %v", err)
 		}
 
-		good := photo(t, 300, 200)
+		good := phototest.JPEG(t, 300, 200)
 		before := w.counts(t)
 		for name, c := range map[string]struct {
 			occ   int64

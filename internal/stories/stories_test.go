@@ -3,10 +3,7 @@ package stories_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"image"
-	"image/color"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"os"
@@ -28,6 +25,7 @@ import (
 	"github.com/linli/linli/internal/stories"
 	"github.com/linli/linli/internal/testkit/dbtest"
 	"github.com/linli/linli/internal/testkit/fixture"
+	"github.com/linli/linli/internal/testkit/phototest"
 	"github.com/linli/linli/internal/volunteers"
 )
 
@@ -187,51 +185,6 @@ func TestWriteStory(t *testing.T) {
 	})
 }
 
-// photo draws a w×h JPEG with a gradient.
-func photo(t *testing.T, w, h int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 120, 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, nil); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// withGPS inserts an EXIF segment with a GPS position (38°2'30"N, the
-// activity room) right after the JPEG's start marker, as a phone does.
-func withGPS(jpg []byte) []byte {
-	var tiff bytes.Buffer
-	be := binary.BigEndian
-	tiff.WriteString("MM\x00\x2a")
-	binary.Write(&tiff, be, uint32(8))
-	// IFD0: one entry, GPSInfo (0x8825) pointing at offset 26.
-	binary.Write(&tiff, be, uint16(1))
-	binary.Write(&tiff, be, []uint16{0x8825, 4})
-	binary.Write(&tiff, be, []uint32{1, 26})
-	binary.Write(&tiff, be, uint32(0))
-	// GPS IFD: latitude ref "N" and latitude 38/1 2/1 30/1 at offset 56.
-	binary.Write(&tiff, be, uint16(2))
-	binary.Write(&tiff, be, []uint16{1, 2})
-	binary.Write(&tiff, be, uint32(2))
-	tiff.WriteString("N\x00\x00\x00")
-	binary.Write(&tiff, be, []uint16{2, 5})
-	binary.Write(&tiff, be, []uint32{3, 56})
-	binary.Write(&tiff, be, uint32(0))
-	binary.Write(&tiff, be, []uint32{38, 1, 2, 1, 30, 1})
-	app1 := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
-	seg := []byte{0xFF, 0xE1, byte((len(app1) + 2) >> 8), byte(len(app1) + 2)}
-	out := append([]byte{}, jpg[:2]...)
-	out = append(out, seg...)
-	out = append(out, app1...)
-	return append(out, jpg[2:]...)
-}
-
 // Photos: by content type only, re-encoded without metadata, scaled down,
 // under random names; a child's photo is the office's until the
 // guardian's photo consent is recorded.
@@ -249,7 +202,7 @@ func TestPhotos(t *testing.T) {
 		}
 
 		// EXIF GPS in, none out; a 3000×1500 photo comes out 2048×1024.
-		up := withGPS(photo(t, 3000, 1500))
+		up := phototest.WithGPS(phototest.JPEG(t, 3000, 1500))
 		if !bytes.Contains(up, []byte("Exif\x00\x00")) || !bytes.Contains(up, []byte{0x88, 0x25}) {
 			t.Fatal("the upload has no EXIF GPS to strip")
 		}
@@ -268,7 +221,7 @@ func TestPhotos(t *testing.T) {
 		}
 		stored, _ := io.ReadAll(f)
 		f.Close()
-		if bytes.Contains(stored, []byte("Exif")) || bytes.Contains(stored, []byte{0xFF, 0xE1}) || bytes.Contains(stored, []byte("MM\x00\x2a")) {
+		if phototest.HasEXIF(stored) {
 			t.Error("the stored photo still carries EXIF")
 		}
 		if cfg, format, err := image.DecodeConfig(bytes.NewReader(stored)); err != nil || format != "jpeg" || cfg.Width != 2048 {
@@ -285,7 +238,7 @@ func TestPhotos(t *testing.T) {
 		// JPEG, 30 MB, a stranger or B's volunteer tagged, a volunteer uploading.
 		svg := []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>`)
 		big := make([]byte, 30<<20)
-		copy(big, photo(t, 10, 10))
+		copy(big, phototest.JPEG(t, 10, 10))
 		for name, c := range map[string]struct {
 			p      *accounts.Principal
 			data   []byte
@@ -317,7 +270,7 @@ func TestPhotos(t *testing.T) {
 		}
 
 		// A photo of the child: the office only, until the guardian consents.
-		kid, err := w.s.AddPhoto(ctx, leader, st.ID, photo(t, 64, 48), []int64{child, adult})
+		kid, err := w.s.AddPhoto(ctx, leader, st.ID, phototest.JPEG(t, 64, 48), []int64{child, adult})
 		if err != nil || !kid.OfficeOnly {
 			t.Fatalf("child's photo: %+v %v", kid, err)
 		}
@@ -402,7 +355,7 @@ func TestUntaggedPhotos(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := w.s.AddPhoto(ctx, leader, st.ID, photo(t, 64, 48), nil)
+			p, err := w.s.AddPhoto(ctx, leader, st.ID, phototest.JPEG(t, 64, 48), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
