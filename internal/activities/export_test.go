@@ -60,6 +60,7 @@ type Job struct {
 	// Decided: Go has admitted Vid (as for a child), Accompanied or not;
 	// the batch only takes the place.
 	Decided, Accompanied bool
+	Gone                 bool // for RunBatch: the caller has gone away
 }
 
 // Outcome is what a batch made of a Job: the sign-up written, or whether
@@ -96,9 +97,17 @@ func Batch(ctx context.Context, s *Service, in []Job) ([]Outcome, error) {
 }
 
 // RunBatch runs in as the batcher does: as one statement, or each alone
-// when the statement fails.
+// when the statement fails. A job whose Gone is set has a caller that
+// went away while it waited.
 func RunBatch(ctx context.Context, s *Service, in []Job) []Outcome {
 	js := toJobs(ctx, s, in)
+	for i, j := range in {
+		if j.Gone {
+			c, cancel := context.WithCancel(ctx)
+			cancel()
+			js[i].ctx = c
+		}
+	}
 	s.runBatch(js)
 	out := make([]Outcome, len(js))
 	for i, j := range js {

@@ -69,8 +69,9 @@ type batcher struct {
 }
 
 // slots is how many sign-up statements run at once: as many as the
-// process has cores, at least two.
-func slots() int { return max(2, runtime.GOMAXPROCS(0)) }
+// process has cores, at least two, and at most eight, which leaves most
+// of the pool (db: 20 connections) to everything else.
+func slots() int { return min(max(2, runtime.GOMAXPROCS(0)), 8) }
 
 // signUpAtOnce runs j in the next statement: at once and alone when a slot
 // is free, else with the others that wait.

@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -164,6 +165,21 @@ func TestSignUpBatch(t *testing.T) {
 		}
 		if dup != 1 {
 			t.Errorf("%d told they are signed up already, want 1", dup)
+		}
+
+		// Whoever went away while waiting is signed up for nobody; the
+		// others in the batch are.
+		out = activities.RunBatch(ctx, w.a, []activities.Job{{Actor: office, Occ: big, Vid: v[4], Gone: true}, {Actor: office, Occ: big, Vid: v[3]}})
+		if !errors.Is(out[0].Err, context.Canceled) || out[0].Signup != nil {
+			t.Errorf("a caller gone away: %+v", out[0])
+		}
+		if out[1].Err != nil || out[1].Signup == nil {
+			t.Errorf("beside a caller gone away: %+v", out[1])
+		}
+		var gone int
+		d.QueryRow(ctx, `SELECT count(*) FROM signups WHERE volunteer_id = ? AND occurrence_id = ?`, v[4], big).Scan(&gone)
+		if gone != 0 {
+			t.Errorf("the caller who went away was signed up %d times", gone)
 		}
 	})
 }
