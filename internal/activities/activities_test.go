@@ -176,6 +176,9 @@ func TestCapacityHoldsUnderConcurrency(t *testing.T) {
 		if len(signed) != 30 || len(waiting) != 470 || counter != 30 {
 			t.Fatalf("%d signed (counter %d), %d waiting; want 30, 470", len(signed), counter, len(waiting))
 		}
+		if d.Dialect() == db.Postgres && activities.LargestBatch(w.a) < 2 {
+			t.Errorf("500 sign-ups for one date never went two to a statement (largest batch %d)", activities.LargestBatch(w.a))
+		}
 		var tickets []int
 		d.QueryRow(ctx, `SELECT count(DISTINCT position) FROM signups WHERE occurrence_id = ? AND status = 'waitlisted'`, id).Scan(&counter)
 		if counter != 470 {

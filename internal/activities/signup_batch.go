@@ -65,7 +65,21 @@ type batcher struct {
 	mu      sync.Mutex
 	queue   []*onceJob
 	running int
-	largest int // the most sign-ups one statement has taken, for tests
+	busy    map[int64]int // the dates of the running statements
+	largest int           // the most sign-ups one statement has taken, for tests
+}
+
+// hold counts jobs' dates in (by +1) or out (by -1) of the running
+// statements.
+func (b *batcher) hold(jobs []*onceJob, by int) {
+	if b.busy == nil {
+		b.busy = map[int64]int{}
+	}
+	for _, j := range jobs {
+		if b.busy[j.id] += by; b.busy[j.id] == 0 {
+			delete(b.busy, j.id)
+		}
+	}
 }
 
 // slots is how many sign-up statements run at once: as many as the
@@ -74,14 +88,19 @@ type batcher struct {
 func slots() int { return min(max(2, runtime.GOMAXPROCS(0)), 8) }
 
 // signUpAtOnce runs j in the next statement: at once and alone when a slot
-// is free, else with the others that wait.
+// is free, else with the others that wait. A sign-up for a date that a
+// running statement is signing people up for waits too: it would only
+// wait there for that statement's lock on the date, holding a connection,
+// and it joins the next batch of that date instead.
 func (s *Service) signUpAtOnce(j *onceJob) {
 	b := &s.batch
 	b.mu.Lock()
-	if b.running < slots() {
+	if b.running < slots() && b.busy[j.id] == 0 {
 		b.running++
+		alone := []*onceJob{j}
+		b.hold(alone, 1)
 		b.mu.Unlock()
-		defer s.nextBatch() // the slot passes on, whatever happens
+		defer s.nextBatch(alone) // the slot passes on, whatever happens
 		s.runAlone(j)
 		return
 	}
@@ -91,25 +110,35 @@ func (s *Service) signUpAtOnce(j *onceJob) {
 	<-j.done
 }
 
-// nextBatch hands the slot just finished to the sign-ups that queued
-// meanwhile, or frees it. The batch runs in a goroutine of its own, so
-// the caller answers its own request without waiting for others'.
-func (s *Service) nextBatch() {
+// nextBatch hands the slot of the statement that ran done to the
+// sign-ups that queued meanwhile, those of dates no other statement is
+// on, or frees it. The batch runs in a goroutine of its own, so the
+// caller answers its own request without waiting for others'.
+func (s *Service) nextBatch(done []*onceJob) {
 	b := &s.batch
 	b.mu.Lock()
-	if len(b.queue) == 0 {
+	b.hold(done, -1)
+	var jobs []*onceJob
+	rest := b.queue[:0]
+	for _, j := range b.queue {
+		if len(jobs) < batchMax && b.busy[j.id] == 0 {
+			jobs = append(jobs, j)
+		} else {
+			rest = append(rest, j)
+		}
+	}
+	clear(b.queue[len(rest):])
+	b.queue = rest
+	if len(jobs) == 0 {
 		b.running--
 		b.mu.Unlock()
 		return
 	}
-	n := min(len(b.queue), batchMax)
-	jobs := make([]*onceJob, n)
-	copy(jobs, b.queue)
-	b.queue = append(b.queue[:0], b.queue[n:]...)
-	b.largest = max(b.largest, n)
+	b.hold(jobs, 1)
+	b.largest = max(b.largest, len(jobs))
 	b.mu.Unlock()
 	go func() {
-		defer s.nextBatch()
+		defer s.nextBatch(jobs)
 		defer func() {
 			// Whatever happens, nobody is left waiting: a panic here would
 			// otherwise hang every request of the batch.
