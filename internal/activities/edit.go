@@ -619,6 +619,16 @@ type reshapeArgs struct {
 // one day pair up in order), the ones the new rule no longer has are
 // cancelled, and new dates are made for the rest of the new rule.
 func (s *Service) reshape(ctx context.Context, tx *db.Tx, a reshapeArgs) error {
+	if tx.Dialect() == db.Postgres {
+		// Lock every date this may change first, in id order, as a batch
+		// of sign-ups does (signup_batch.go): two transactions that lock
+		// several dates in different orders could each wait for the other.
+		// (SQLite has one writer at a time.)
+		if _, err := tx.Exec(ctx, `SELECT id FROM occurrences WHERE activity_id = ? AND original_start >= ? ORDER BY id FOR NO KEY UPDATE`,
+			a.old.id, a.from.UTC()); err != nil {
+			return fmt.Errorf("activities: reshape: lock the dates: %w", err)
+		}
+	}
 	rows, err := tx.Query(ctx, `SELECT `+editCols+` FROM occurrences WHERE activity_id = ? AND original_start >= ? ORDER BY original_start`, a.old.id, a.from.UTC())
 	if err != nil {
 		return fmt.Errorf("activities: reshape: %w", err)

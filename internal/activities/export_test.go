@@ -96,6 +96,16 @@ func Batch(ctx context.Context, s *Service, in []Job) ([]Outcome, error) {
 	return out, nil
 }
 
+// FailBatches makes s's batch statements fail with err before they run
+// (nil: run them again).
+func FailBatches(s *Service, err error) {
+	if err == nil {
+		s.batchFault = nil
+		return
+	}
+	s.batchFault = func() error { return err }
+}
+
 // RunBatch runs in as the batcher does: as one statement, or each alone
 // when the statement fails. A job whose Gone is set has a caller that
 // went away while it waited.

@@ -10,6 +10,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -79,6 +80,10 @@ type Service struct {
 	gap func(at string)
 
 	batch batcher // PostgreSQL's sign-ups waiting for a statement
+	log   *slog.Logger
+	// batchFault, when set, fails batch statements before they run: tests
+	// use it to take the path a deadlock or a racing duplicate takes.
+	batchFault func() error
 }
 
 func (s *Service) between(at string) {
@@ -89,8 +94,12 @@ func (s *Service) between(at string) {
 
 // New returns a Service.
 func New(d *db.DB, c clock.Clock, keys *secret.Keyring, vol *volunteers.Service, n *notify.Service, hrs *hours.Service) *Service {
-	return &Service{db: d, clock: c, keys: keys, vol: vol, notify: n, hrs: hrs}
+	return &Service{db: d, clock: c, keys: keys, vol: vol, notify: n, hrs: hrs, log: slog.Default()}
 }
+
+// SetLogger sets where s reports what it cannot tell a caller (a batch of
+// sign-ups that failed and was run again one by one).
+func (s *Service) SetLogger(l *slog.Logger) { s.log = l }
 
 func parseTime(s string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,7 +28,9 @@ import (
 // Nobody waits for a batch to fill: a sign-up that finds a statement slot
 // free runs at once, alone; only those that would queue for a connection
 // anyway are gathered (the way a database groups the commits that wait
-// for one flush). Two statements never run on one date: the second would
+// for one flush). Two of this process's statements never run on one
+// date (other paths and other processes still may; the lock on the date
+// keeps them apart): the second would
 // only wait for the first's lock on it, so its sign-ups wait for the
 // date's next batch instead (bench/README.md: one hot date went from 0.35
 // to 0.43-0.45 of a bare insert handler).
@@ -110,7 +114,21 @@ func (s *Service) signUpAtOnce(j *onceJob) {
 	j.done = make(chan struct{})
 	b.queue = append(b.queue, j)
 	b.mu.Unlock()
-	<-j.done
+	select {
+	case <-j.done:
+	case <-j.ctx.Done():
+		// The caller has gone: out of the queue if it is still there,
+		// else its statement is running and its outcome stands.
+		b.mu.Lock()
+		if i := slices.Index(b.queue, j); i >= 0 {
+			b.queue = slices.Delete(b.queue, i, i+1)
+			b.mu.Unlock()
+			j.err = j.ctx.Err()
+			return
+		}
+		b.mu.Unlock()
+		<-j.done
+	}
 }
 
 // nextBatch hands the slot of the statement that ran done to the
@@ -147,6 +165,7 @@ func (s *Service) nextBatch(done []*onceJob) {
 			// otherwise hang every request of the batch.
 			if r := recover(); r != nil {
 				err := fmt.Errorf("activities: sign up a batch: %v", r)
+				s.log.Error("activities: a batch of sign-ups panicked", "err", err, "stack", string(debug.Stack()))
 				for _, j := range jobs {
 					if j.su == nil && j.o == nil && j.err == nil {
 						j.err = err
@@ -173,9 +192,11 @@ func (s *Service) runBatch(jobs []*onceJob) {
 		live = append(live, j)
 	}
 	if len(live) > 1 {
-		if err := s.signUpBatch(live); err == nil {
+		err := s.signUpBatch(live)
+		if err == nil {
 			return
 		}
+		s.log.Warn("activities: a batch of sign-ups failed; signing them up one by one", "err", err, "size", len(live))
 	}
 	for _, j := range live {
 		s.runAlone(j)
@@ -220,14 +241,21 @@ var batchFacts = func() string {
 }()
 
 // batchStatement reads, admits and writes a batch. lk locks the dates
-// (by id) and reads the places left under the lock; g are the rows that
-// get one, first come first served; place, s and logged write them.
+// (by id) and reads the places left under the lock. one leaves out who is
+// on the date already and a person's second row, which would otherwise
+// fail the whole statement on the unique key: they go on through SignUp,
+// which tells them they are signed up already. g are the rows that get a
+// place, first come first served; place, s and logged write them.
 var batchStatement = `WITH ` + batchFacts + `,
 	lk AS MATERIALIZED (
 		SELECT o.id, o.capacity - o.signed AS free FROM occurrences o
-		WHERE o.id IN (SELECT occ FROM ok) AND NOT o.cancelled ORDER BY o.id FOR UPDATE),
+		WHERE o.id IN (SELECT occ FROM ok) AND NOT o.cancelled ORDER BY o.id FOR NO KEY UPDATE),
+	one AS (
+		SELECT DISTINCT ON (occ, f_vid) * FROM ok
+		WHERE NOT EXISTS (SELECT 1 FROM signups x WHERE x.occurrence_id = ok.occ AND x.volunteer_id = ok.f_vid AND x.status <> 'cancelled')
+		ORDER BY occ, f_vid, b_i),
 	g AS MATERIALIZED (
-		SELECT r.* FROM (SELECT ok.*, row_number() OVER (PARTITION BY ok.occ ORDER BY ok.b_i) AS rk FROM ok) r
+		SELECT r.* FROM (SELECT one.*, row_number() OVER (PARTITION BY one.occ ORDER BY one.b_i) AS rk FROM one) r
 		JOIN lk ON lk.id = r.occ WHERE r.rk <= lk.free),
 	place AS (
 		UPDATE occurrences o SET signed = o.signed + n.n FROM (SELECT occ, count(*) AS n FROM g GROUP BY occ) n WHERE o.id = n.occ),
@@ -280,15 +308,22 @@ func batchArgs(jobs []*onceJob) ([]any, []*onceJob) {
 }
 
 // signUpBatch runs jobs in one statement and fills in each job's outcome,
-// as signUpOnce would have. It fails as a whole, writing nothing and
-// filling in nothing, when the statement does.
+// as signUpOnce would have. When the statement fails it writes nothing
+// and returns the error, having filled in only the errors of jobs that
+// never reached it (an actor outside the community).
 func (s *Service) signUpBatch(jobs []*onceJob) error {
 	args, in := batchArgs(jobs)
 	if len(in) == 0 {
 		return nil
 	}
-	// The batch is everyone's: one caller going away must not fail it.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(in[0].ctx), time.Minute)
+	if s.batchFault != nil {
+		if err := s.batchFault(); err != nil {
+			return fmt.Errorf("activities: sign up a batch: %w", err)
+		}
+	}
+	// The batch is everyone's: no caller's going away, request id or
+	// principal belongs to it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rows, err := s.db.Query(ctx, batchStatement, args...)
 	if err != nil {
@@ -307,9 +342,11 @@ func (s *Service) signUpBatch(jobs []*onceJob) error {
 		var i int64
 		r := &outcome{}
 		if err := rows.Scan(append(append([]any{&i}, scanOnce(&r.o, &r.f)...), &r.admitted, &r.sid, &r.acc)...); err != nil {
-			// The statement may have written: running the sign-ups again
-			// would find them taken, so each is told what went wrong.
+			// The statement has written (it commits as rows are read to
+			// the end): running the sign-ups again would find them taken,
+			// so each is told what went wrong.
 			err = fmt.Errorf("activities: sign up a batch: %w", err)
+			s.log.Error("activities: a batch of sign-ups was written but not read back", "err", err, "size", len(in))
 			for _, j := range in {
 				j.err = err
 			}

@@ -143,18 +143,41 @@ func TestSignUpBatch(t *testing.T) {
 			}
 		}
 
-		// The same person twice: the statement fails and writes nothing;
-		// the batcher then signs the two up alone, one is told they are
-		// signed up already, and the others in the batch lose nothing.
-		twice := []activities.Job{{Actor: office, Occ: big, Vid: v[8]}, {Actor: office, Occ: big, Vid: v[8]}, {Actor: office, Occ: big, Vid: v[5]}}
-		if _, err := activities.Batch(ctx, w.a, twice); err == nil {
-			t.Fatal("a batch with one person twice succeeded")
+		// Someone on the date already, the same person twice, and a child
+		// Go admitted whom the actor may no longer sign up (no ward of
+		// theirs): the batch leaves them out, and the others lose nothing.
+		again := []activities.Job{{Actor: office, Occ: big, Vid: v[0]}, {Actor: office, Occ: big, Vid: v[8]}, {Actor: office, Occ: big, Vid: v[8]},
+			{Actor: me, Occ: big, Vid: v[7], Decided: true}, {Actor: office, Occ: big, Vid: v[5]}}
+		out, err = activities.Batch(ctx, w.a, again)
+		if err != nil {
+			t.Fatalf("a batch with someone signed up already failed: %v", err)
+		}
+		if o := out[0]; o.Err != nil || o.Signup != nil || !o.Admitted {
+			t.Errorf("signed up already: %+v, want admitted without a place (SignUp then says so)", o)
+		}
+		if out[1].Signup == nil || out[2].Signup != nil || !out[2].Admitted {
+			t.Errorf("the same person twice: %+v then %+v, want the first signed", out[1], out[2])
+		}
+		if o := out[3]; o.Err != nil || o.Signup != nil || o.Admitted {
+			t.Errorf("a decided row the actor may not sign up: %+v, want nothing written", o)
+		}
+		if out[4].Signup == nil {
+			t.Errorf("beside them: %+v, want signed", out[4])
 		}
 		d.QueryRow(ctx, `SELECT count(*) FROM signups`).Scan(&n)
-		if n != 6 {
-			t.Fatalf("the failed batch left %d sign-ups, want 6", n)
+		if n != 8 {
+			t.Fatalf("%d sign-ups, want 8", n)
 		}
-		out = activities.RunBatch(ctx, w.a, twice)
+		// Through SignUp, the one on the date already is told so.
+		if _, err := w.a.SignUp(ctx, office, big, v[0]); apperr.From(err).Key != "activity.signed_already" {
+			t.Errorf("signing up again: %v", err)
+		}
+
+		// When the statement fails as a whole (a deadlock, a duplicate
+		// racing in), the batcher signs each up alone.
+		activities.FailBatches(w.a, errors.New("deadlock detected"))
+		out = activities.RunBatch(ctx, w.a, []activities.Job{{Actor: office, Occ: big, Vid: v[1]}, {Actor: office, Occ: big, Vid: v[1]}, {Actor: office, Occ: big, Vid: v[2]}})
+		activities.FailBatches(w.a, nil)
 		dup := 0
 		for i, o := range out {
 			if apperr.From(o.Err).Key == "activity.signed_already" {
@@ -231,6 +254,71 @@ func TestBatchesUnderConcurrency(t *testing.T) {
 		}
 		if d.Dialect() == db.Postgres && activities.LargestBatch(w.a) < 2 {
 			t.Errorf("180 sign-ups at once never went two to a statement (largest batch %d)", activities.LargestBatch(w.a))
+		}
+	})
+}
+
+// A batch locks the dates it hands places of in id order, and so must
+// everything else that locks several dates of a series in one transaction:
+// here an edit that makes a weekly series fortnightly (keeping some dates,
+// cancelling the others, moving them all by an hour) races sign-ups that
+// queue into batches spanning neighbouring dates. Neither side may fail
+// for any reason but the date's being cancelled under it.
+func TestBatchesAndSeriesEditsTakeTurns(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		if d.Dialect() != db.Postgres {
+			t.Skip("batched sign-ups are PostgreSQL's")
+		}
+		w := setup(t, d)
+		ctx := context.Background()
+		vols := w.volunteers(t, 40)
+		for round := range 6 {
+			act := w.series(t, activities.Input{Title: fmt.Sprintf("每周值守%d", round), OpenTo: "volunteers", Capacity: 100,
+				Start: "2025-03-17T09:00", End: "2025-03-17T10:30", RRule: "FREQ=WEEKLY;COUNT=12"})
+			var occs []int64
+			rows, err := d.Query(ctx, `SELECT id FROM occurrences WHERE activity_id = ? ORDER BY starts_at`, act)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var id int64
+				rows.Scan(&id)
+				occs = append(occs, id)
+			}
+			rows.Close()
+			var wg sync.WaitGroup
+			errs := make(chan error, 3*len(vols)+1)
+			for i, v := range vols {
+				for k := range 3 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, err := w.a.SignUp(ctx, w.office, occs[(i+k)%len(occs)], v)
+						if err != nil && apperr.From(err).Key != "activity.cancelled" {
+							errs <- fmt.Errorf("sign-up: %w", err)
+						}
+					}()
+				}
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start, end := "2025-03-17T10:00", "2025-03-17T11:30"
+				fortnightly := "FREQ=WEEKLY;INTERVAL=2;COUNT=6"
+				if _, err := w.a.EditSeries(ctx, w.office, act, 0, activities.Change{RRule: &fortnightly, Start: &start, End: &end}); err != nil {
+					errs <- fmt.Errorf("edit: %w", err)
+				}
+			}()
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Errorf("round %d: %v", round, err)
+			}
+		}
+		var bad int
+		d.QueryRow(ctx, `SELECT count(*) FROM occurrences o WHERE o.signed <> (SELECT count(*) FROM signups s WHERE s.occurrence_id = o.id AND s.status = 'signed')`).Scan(&bad)
+		if bad != 0 {
+			t.Errorf("%d dates whose counter is not their rows", bad)
 		}
 	})
 }

@@ -73,8 +73,8 @@ func onceCommunity(actor *accounts.Principal) int64 {
 
 // onceFacts is the statement's reading part: the date and the facts, the
 // age, and whether the rules admit. Tests run it alone to hold AdmitSQL to
-// Decide. Its arguments: the occurrence, the community, the actsFor
-// condition's, now (twice) and whether the actor is the office.
+// Decide. Its arguments: the actsFor condition's, the occurrence, the
+// community, now, whether the actor is the office, and now again.
 func onceFacts(cond string) string {
 	return factsSQL("", "occurrences oc", cond, "oc.id = ? AND oc.community_id = ?", "?::timestamptz", "?::boolean", "false", "false")
 }
@@ -84,8 +84,9 @@ func onceFacts(cond string) string {
 // occurrence oc), whom the condition on v (volunteers), where the filter,
 // now and office the expressions for the time of the sign-up and whether
 // the office signs up, decided whether Go has admitted the volunteer
-// already (a child, whose birth date SQL cannot read) and accompanied,
-// then, whether Go found they must come with a guardian.
+// already (a child, whose birth date SQL cannot read; still only if whom
+// finds them) and accompanied, then, whether Go found they must come with
+// a guardian.
 func factsSQL(cols, from, whom, where, now, office, decided, accompanied string) string {
 	day := `to_char(oc.starts_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`
 	return `f AS (
@@ -103,7 +104,7 @@ func factsSQL(cols, from, whom, where, now, office, decided, accompanied string)
 	ok AS (SELECT e.*, CASE WHEN ` + decided + ` THEN ` + accompanied + ` ELSE ` + volunteers.AccompaniedSQL() + ` END AS f_accompanied FROM e
 		WHERE NOT cancelled AND starts_at > ` + now + `
 		AND (` + office + ` OR deadline_hours <= 0 OR ` + now + ` <= starts_at - deadline_hours * interval '1 hour')
-		AND (` + decided + ` OR ` + volunteers.AdmitSQL("cid", "(open_to = 'team')", "min_age", "max_age") + `))`
+		AND ((` + decided + ` AND f_vid <> 0) OR ` + volunteers.AdmitSQL("cid", "(open_to = 'team')", "min_age", "max_age") + `))`
 }
 
 // onceColumns are the columns the statement returns from e, in the order

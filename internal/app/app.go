@@ -133,6 +133,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Keyring: keys, Logger: o.Log, AllowPrivate: o.AllowPrivateWebhooks})
 	a.Notify.Register(a.Jobs)
 	a.Activities = activities.New(d, o.Clock, keys, a.Volunteers, a.Notify, a.Hours)
+	a.Activities.SetLogger(o.Log)
 	a.Activities.Register(a.Jobs)
 	a.Feeds = feeds.New(d, o.Clock, keys, a.Accounts, a.Volunteers)
 	// Photos live apart from other files: their own directory under the

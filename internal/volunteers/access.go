@@ -321,10 +321,10 @@ const (
 )
 
 // ActsForMode is which of the three the grants allow actor in community
-// cid, or not found for an actor outside it.
+// cid, or -1 and not found for an actor outside it.
 func ActsForMode(actor *accounts.Principal, cid, team, vid int64) (int, error) {
 	if actor == nil {
-		return 0, apperr.NotFoundErr()
+		return -1, apperr.NotFoundErr()
 	}
 	member, anyone := actor.System, actor.System
 	for _, g := range actor.Grants {
@@ -341,7 +341,7 @@ func ActsForMode(actor *accounts.Principal, cid, team, vid int64) (int, error) {
 	}
 	switch {
 	case !member:
-		return 0, apperr.NotFoundErr()
+		return -1, apperr.NotFoundErr()
 	case vid == 0:
 		return ActsForOwn, nil
 	case anyone:
