@@ -243,20 +243,22 @@ var batchFacts = func() string {
 // batchStatement reads, admits and writes a batch. lk locks the dates
 // (by id) and reads the places left under the lock. one leaves out who is
 // on the date already and a person's second row, which would otherwise
-// fail the whole statement on the unique key: they go on through SignUp,
-// which tells them they are signed up already. g are the rows that get a
-// place, first come first served; place, s and logged write them.
+// fail the whole statement on the unique key (they go on through SignUp,
+// which tells them they are signed up already), and ranks the rest by
+// date in the order they came. g are the rows that get a place; place, s
+// and logged write them. one and g are materialized so that joining them
+// to lk never reruns the ranking once per date.
 var batchStatement = `WITH ` + batchFacts + `,
 	lk AS MATERIALIZED (
 		SELECT o.id, o.capacity - o.signed AS free FROM occurrences o
 		WHERE o.id IN (SELECT occ FROM ok) AND NOT o.cancelled ORDER BY o.id FOR NO KEY UPDATE),
-	one AS (
-		SELECT DISTINCT ON (occ, f_vid) * FROM ok
-		WHERE NOT EXISTS (SELECT 1 FROM signups x WHERE x.occurrence_id = ok.occ AND x.volunteer_id = ok.f_vid AND x.status <> 'cancelled')
-		ORDER BY occ, f_vid, b_i),
+	one AS MATERIALIZED (
+		SELECT u.*, row_number() OVER (PARTITION BY u.occ ORDER BY u.b_i) AS rk FROM (
+			SELECT DISTINCT ON (occ, f_vid) * FROM ok
+			WHERE NOT EXISTS (SELECT 1 FROM signups x WHERE x.occurrence_id = ok.occ AND x.volunteer_id = ok.f_vid AND x.status <> 'cancelled')
+			ORDER BY occ, f_vid, b_i) u),
 	g AS MATERIALIZED (
-		SELECT r.* FROM (SELECT one.*, row_number() OVER (PARTITION BY one.occ ORDER BY one.b_i) AS rk FROM one) r
-		JOIN lk ON lk.id = r.occ WHERE r.rk <= lk.free),
+		SELECT one.* FROM one JOIN lk ON lk.id = one.occ WHERE one.rk <= lk.free),
 	place AS (
 		UPDATE occurrences o SET signed = o.signed + n.n FROM (SELECT occ, count(*) AS n FROM g GROUP BY occ) n WHERE o.id = n.occ),
 	s AS (
